@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export PYTHONHASHSEED := 0
+
+.PHONY: run test venv validate schemas golden lint clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: normalize the bundled raw/ corpus into normalized/ and validate it
+run: $(STAMP)
+	$(VENV)/bin/ingest normalize raw --out normalized
+	$(VENV)/bin/ingest validate normalized
+
+## test: run the whole test suite
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+## schemas: regenerate schemas/ from the pydantic models
+schemas: $(STAMP)
+	$(PY) -m ingest.schema --write schemas
+
+## golden: regenerate tests/golden/*.json (only when a change of output is intended)
+golden: $(STAMP)
+	$(PY) -m tests.regen_golden
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .prefect .pytest_cache

@@ -1,0 +1,171 @@
+"""The published record: strict pydantic v2 models. schemas/ is generated from these.
+
+Every model forbids unknown fields. Dates are ISO 8601 strings (``YYYY-MM-DD``, or ``YYYY-MM`` /
+``YYYY`` when the document gives no more precision), each with where it was read.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+ISO_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+SHA256 = r"^[0-9a-f]{64}$"
+
+Family = Literal["ai_answer", "acs", "nci", "generic"]
+InputFormat = Literal["text", "markdown", "html", "pdq_xml"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Source(Strict):
+    """Who published the document and where it lives."""
+
+    publisher: str | None = Field(description="NCI, American Cancer Society, or the AI answer service")
+    family: Family = Field(description="Which rule set normalized it")
+    kind: Literal["ai_answer", "web_page"] = Field(description="AI-written answer or a publisher's page")
+    url: str | None = Field(default=None, description="Canonical URL when known")
+    grounded_in: str | None = Field(
+        default=None, description="For AI answers: the guideline body the answer is grounded in"
+    )
+    format: InputFormat
+
+
+class DateValue(Strict):
+    value: Annotated[str, Field(pattern=ISO_DATE)]
+    raw: str = Field(description="The text as it appeared")
+    source: str = Field(description="Where it was read, e.g. front_matter:lastReviewed, body:Last Medical Review")
+
+
+class Dates(Strict):
+    published: DateValue | None = None
+    last_reviewed: DateValue | None = None
+    last_revised: DateValue | None = None
+
+
+class Notice(Strict):
+    kind: Literal["disclaimer", "ai_disclosure", "syndication", "about"]
+    text: str
+
+
+class LinkOut(Strict):
+    text: str
+    url: str = Field(description="Absolute URL (relative links resolved against the page URL)")
+
+
+class ParagraphBlock(Strict):
+    type: Literal["paragraph"] = "paragraph"
+    text: str
+    links: list[LinkOut] = Field(default_factory=list)
+
+
+class QuoteBlock(Strict):
+    type: Literal["quote"] = "quote"
+    text: str
+    links: list[LinkOut] = Field(default_factory=list)
+
+
+class ListBlock(Strict):
+    type: Literal["list"] = "list"
+    ordered: bool
+    items: list[str]
+    links: list[LinkOut] = Field(default_factory=list)
+
+
+class TableBlock(Strict):
+    type: Literal["table"] = "table"
+    rows: list[list[str]]
+    links: list[LinkOut] = Field(default_factory=list)
+
+
+ContentBlock = Annotated[ParagraphBlock | QuoteBlock | ListBlock | TableBlock, Field(discriminator="type")]
+
+
+class Section(Strict):
+    id: str = Field(description="s1, s2, ... in document order")
+    heading: str | None = Field(description="None for content before the first heading")
+    level: int = Field(ge=0, le=6)
+    path: list[str] = Field(description="Headings of the enclosing sections, outermost first")
+    text: str = Field(description="Plain text of the section's blocks; list items one per line")
+    blocks: list[ContentBlock]
+    citation_ids: list[str]
+
+
+class Citation(Strict):
+    id: str = Field(description="c1, c2, ... in order of first use")
+    kind: Literal["pubmed", "guideline", "reference", "publisher"]
+    text: str = Field(description="The citation as written, or the linked words for a bare link")
+    title: str | None = None
+    url: str | None = None
+    pmid: str | None = Field(default=None, pattern=r"^\d+$")
+    year: int | None = None
+    origin: str = Field(description="Where it was found: body, source_guidelines, reference_list, front_matter")
+
+
+class GlossaryEntry(Strict):
+    term: str
+    cdr_id: str = Field(pattern=r"^CDR\d{10}$")
+    url: str = Field(description="Absolute NCI Dictionary of Cancer Terms URL")
+    count: int = Field(ge=1, description="How many times the term was linked")
+
+
+class Metadata(Strict):
+    breadcrumb: list[str] = Field(default_factory=list)
+    topic: str | None = Field(default=None, description="The site section the page belongs to")
+    related_questions: list[str] = Field(
+        default_factory=list, description="Titles only; their cut-off answer snippets are removed"
+    )
+    front_matter: dict[str, str] = Field(
+        default_factory=dict, description="Other front-matter scalars kept verbatim (status, version, ...)"
+    )
+
+
+class Removal(Strict):
+    rule: str = Field(description="Rule id, e.g. acs.text_size")
+    kind: str = Field(description="boilerplate, redaction, date_line, notice, duplicate_title, ...")
+    reason: str
+    text: str
+    count: int = Field(ge=1)
+
+
+class Repair(Strict):
+    rule: str
+    before: str
+    after: str
+    reason: str
+
+
+class Provenance(Strict):
+    input: str = Field(description="Raw input path (relative to its raw folder) or URL")
+    raw_sha256: Annotated[str, Field(pattern=SHA256)]
+    pipeline_version: str
+    fetched_at: str | None = None
+    removals: list[Removal]
+    repairs: list[Repair]
+
+
+class Record(Strict):
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    id: Annotated[str, Field(pattern=r"^[a-z]+-[0-9a-f]{16}$")]
+    title: str = Field(min_length=1)
+    source: Source
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    language_source: Literal["front_matter", "html", "sidecar", "detected"]
+    audience: Literal["patient", "health_professional", "general"] | None
+    cancer_types: list[str]
+    tags: list[str]
+    license: str | None
+    dates: Dates
+    ai_generated: bool
+    notices: list[Notice]
+    sections: list[Section] = Field(min_length=1)
+    citations: list[Citation]
+    glossary: list[GlossaryEntry]
+    metadata: Metadata
+    provenance: Provenance
+    content_sha256: Annotated[str, Field(pattern=SHA256)]

@@ -1,0 +1,51 @@
+"""Pure batch processing: (bytes, InputMeta) in, outcomes out. Never raises for a bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .errors import QuarantineError
+from .inputs import InputMeta
+from .models import Record
+from .normalize import normalize
+from .serialize import sha256_hex
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    input: str
+    record: Record
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    input: str
+    stage: str
+    kind: str
+    reason: str
+    raw_sha256: str | None
+
+
+Outcome = Published | Quarantined
+
+
+def process(raw: bytes, meta: InputMeta) -> Outcome:
+    """Normalize one input; a bad input becomes a :class:`Quarantined` outcome, never an exception.
+
+    Unexpected exceptions (bugs) are quarantined too, at stage ``internal``, so that one document
+    can never stop the others; the reason names the exception type.
+    """
+    try:
+        return Published(meta.input, normalize(raw, meta))
+    except QuarantineError as e:
+        return Quarantined(meta.input, e.stage, e.kind, e.reason, sha256_hex(raw))
+    except RecursionError:
+        return Quarantined(meta.input, "internal", "RecursionError", "document nested too deeply", sha256_hex(raw))
+    except Exception as e:  # noqa: BLE001 - isolation boundary: one input must not stop the run
+        return Quarantined(meta.input, "internal", type(e).__name__, f"unexpected error: {e}", sha256_hex(raw))
+
+
+def process_batch(items: Iterable[tuple[bytes, InputMeta]]) -> list[Outcome]:
+    """Process a batch in order (a Prefect task wraps this; one task per batch, not per document)."""
+    return [process(raw, meta) for raw, meta in items]
