@@ -1,9 +1,405 @@
-"""Stub: replaced by the real normalizer."""
+"""bytes + metadata → Record. Pure: no network, disk, clock or Prefect.
+
+The steps, in order: decode → load (per format, into blocks) → detect family → site rules →
+title → headings (plain text) → redaction repair → glossary → sections and citations → dates,
+language, audience, cancer types → validate.
+"""
+
 from __future__ import annotations
 
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import ValidationError
+
+from . import PIPELINE_VERSION
+from .blocks import Block, LoadedDocument
+from .citations import CitationFinder
+from .clean import Removals, apply_rules, profile_rules
+from .cleaners import clean_inline, strip_title_suffix
+from .dates import parse_date
+from .decode import decode
+from .detect import detect_family, detect_language
+from .errors import MalformedFrontMatter, NoContent, SchemaViolation, UnsupportedFormat
 from .inputs import InputMeta
+from .links import dictionary_url, extract_glossary, resolve
+from .loaders.markdown import load_markdown
+from .loaders.text import load_text
 from .models import Record
+from .redaction import MARKER, RepairLog, has_marker, repair_blocks
+from .rules import COMMON_RULES
+from .rules.base import Profile
+from .rules.vocab import cancer_types
+from .serialize import canonical_json, sha256_hex
+from .structure import build_sections, drop_title_repeats, looks_like_heading, promote_headings, render_block_text
+
+TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+                 ".html": "html", ".htm": "html", ".xhtml": "html"}
+_HTML_SNIFF = re.compile(r"\A\s*(<!doctype html|<html\b|<head\b|<body\b)", re.I)
+_FRONT_SNIFF = re.compile(r"\A---[ \t]*\n")
+_REFERENCE_HEADING = re.compile(r"(references?|bibliography|selected references|sources)", re.I)
+
+# front matter key → record date field
+_FM_DATES = {
+    "datePublished": "published", "published": "published", "date": "published", "pubDate": "published",
+    "lastReviewed": "last_reviewed", "reviewed": "last_reviewed", "lastMedicalReview": "last_reviewed",
+    "lastRevised": "last_revised", "lastModified": "last_revised", "updated": "last_revised", "dateModified": "last_revised",
+}
+# HTML <meta> name/property → record date field
+_META_DATES = {
+    "article:published_time": "published", "dcterms.issued": "published", "dcterms.created": "published",
+    "citation_publication_date": "published", "date": "published",
+    "article:modified_time": "last_revised", "dcterms.modified": "last_revised",
+    "dcterms.reviewed": "last_reviewed",
+}
+_TIME_LABELS = {"posted": "published", "published": "published", "updated": "last_revised",
+                "revised": "last_revised", "reviewed": "last_reviewed"}
+_AUDIENCE = {"patient": "patient", "patients": "patient", "health professional": "health_professional",
+             "health_professional": "health_professional", "hp": "health_professional", "professional": "health_professional",
+             "general": "general", "public": "general"}
 
 
-def normalize(raw: bytes, meta: InputMeta) -> Record:  # pragma: no cover - stub
-    raise NotImplementedError
+def input_format(meta: InputMeta, text: str) -> str:
+    suffix = "." + meta.filename.rsplit(".", 1)[-1].lower() if "." in meta.filename else ""
+    fmt = TEXT_SUFFIXES.get(suffix)
+    ctype = (meta.content_type or "").lower()
+    if fmt is None and "html" in ctype:
+        fmt = "html"
+    if fmt is None:
+        raise UnsupportedFormat(
+            f"no loader for '{suffix or meta.filename}' files (supported: {', '.join(sorted(TEXT_SUFFIXES))})"
+        )
+    if fmt == "text" and _FRONT_SNIFF.match(text):
+        return "markdown"  # NCI exports saved as .txt: YAML front matter + Markdown
+    if fmt != "html" and _HTML_SNIFF.match(text):
+        return "html"
+    return fmt
+
+
+def load(fmt: str, text: str, profile: Profile | None) -> LoadedDocument:
+    if fmt == "markdown":
+        return load_markdown(text)
+    if fmt == "html":
+        from .loaders import html as html_loader
+
+        zones = profile.html_zones if profile and profile.html_zones else html_loader.DEFAULT_ZONES
+        drops = profile.html_drops if profile else ()
+        doc = html_loader.load_html(text, zone_selectors=zones, drop_selectors=drops)
+        if (profile is None or profile.family == "generic") and sum(len(b.plain()) for b in doc.blocks) < 200:
+            generic = html_loader.load_html_generic(text)
+            if sum(len(b.plain()) for b in generic.blocks) > sum(len(b.plain()) for b in doc.blocks):
+                return generic
+        return doc
+    return load_text(text)
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, no fragment, no trailing slash (except the root).
+
+    >>> canonical_url("HTTPS://www.Cancer.gov/types/leukemia/#top")
+    'https://www.cancer.gov/types/leukemia'
+    """
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    path = parts.path.rstrip("/") or "/"
+    netloc = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+
+
+def record_id(url: str | None, input_name: str) -> str:
+    """Deterministic id: from the canonical URL when known, else from the input's relative path."""
+    key = f"url:{url}" if url else f"path:{input_name}"
+    return "doc-" + sha256_hex(key.encode("utf-8"))[:16]
+
+
+def _fm_str(fm: dict[str, Any], *keys: str) -> str | None:
+    for k in keys:
+        v = fm.get(k)
+        if isinstance(v, str) and v.strip():
+            return clean_inline(v)
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return str(v)
+    return None
+
+
+def _fm_list(fm: dict[str, Any], key: str) -> list[str]:
+    v = fm.get(key)
+    if isinstance(v, str):
+        v = [x for x in re.split(r"\s*,\s*", v) if x]
+    if not isinstance(v, list):
+        return []
+    return [clean_inline(str(x)) for x in v if isinstance(x, str | int) and clean_inline(str(x))]
+
+
+def normalize(raw: bytes, meta: InputMeta) -> Record:
+    """Normalize one document. Raises a :class:`~ingest.errors.QuarantineError` subclass for bad input."""
+    declared = None
+    if meta.content_type and "charset=" in meta.content_type.lower():
+        declared = meta.content_type.lower().split("charset=", 1)[1].split(";")[0].strip() or None
+    text, _encoding = decode(raw, declared)
+    fmt = input_format(meta, text)
+
+    front: dict[str, Any] = {}
+    if fmt == "markdown":
+        from .loaders.markdown import split_front_matter
+
+        front, _ = split_front_matter(text)
+    fm_url = _fm_str(front, "url", "canonical_url", "source_url")
+    html_doc: LoadedDocument | None = None
+    hint_url = meta.url or fm_url
+    if fmt == "html" and not hint_url:
+        # the page may name its own URL (<link rel=canonical>, og:url): load once with defaults to learn it
+        html_doc = load("html", text, None)
+        hint_url = html_doc.metadata.get("canonical_url") or html_doc.metadata.get("html_meta", {}).get("og:url")
+    profile, _reasons = detect_family(text, hint_url, front)
+    doc = load(fmt, text, profile) if (fmt != "html" or html_doc is None or profile.html_zones) else html_doc
+    md = doc.metadata
+    front = md.get("front_matter", front) or {}
+    if front and not isinstance(front, dict):  # pragma: no cover - loader guarantees a dict
+        raise MalformedFrontMatter("front matter is not a mapping")
+
+    page_url = canonical_url(meta.url) or canonical_url(fm_url) or canonical_url(md.get("canonical_url"))
+    base_url = page_url or profile.base_url
+    removals = Removals()
+    repairs = RepairLog()
+
+    blocks, cap = apply_rules(doc.blocks, profile_rules(profile, COMMON_RULES), removals)
+
+    # ---- title
+    title, title_from = _pick_title(fmt, front, md, blocks, profile)
+    if fmt == "text" and title_from == "first_line":
+        first = blocks.pop(0)
+        removals.add("structure.title_line", "title", "first line is the title", first.text)
+    candidates = [title, *cap.related_questions]
+    if has_marker(title):
+        title = _repair_title(title, cap.related_questions, removals, repairs)
+    title = strip_title_suffix(title, profile.suffix_regexes)
+    if not title:
+        raise NoContent("the document has no title and no text to take one from")
+    blocks = drop_title_repeats(blocks, title, profile.suffix_regexes, removals)
+    if fmt == "text" and profile.promote_headings:
+        blocks = promote_headings(blocks)
+    blocks = repair_blocks(blocks, candidates, removals, repairs)
+
+    # ---- glossary, content check
+    glossary_raw = extract_glossary(blocks)
+    if not any(b.kind != "heading" and b.plain().strip() for b in blocks):
+        raise NoContent("no content left after removing boilerplate (empty page or a JavaScript-only shell)")
+
+    # ---- sections and citations
+    finder = CitationFinder(base_url, cap.guideline_lines)
+    sections_out: list[dict] = []
+    for heading, level, path, sblocks in build_sections(blocks):
+        if heading and _REFERENCE_HEADING.fullmatch(heading) and all(b.kind == "list" for b in sblocks):
+            for b in sblocks:
+                for item in b.items:
+                    links = [lk for lk in b.links if lk.text and lk.text in item]
+                    finder.add_reference(item, links)
+                    removals.add("citations.reference_list", "moved_to_citations", "reference list entry", item)
+            continue
+        cids: list[str] = []
+        out_blocks = []
+        for b in sblocks:
+            for cid in finder.scan(b, []):
+                if cid not in cids:
+                    cids.append(cid)
+            out_blocks.append(_block_out(b, base_url, removals))
+        sections_out.append({
+            "id": f"s{len(sections_out) + 1}",
+            "heading": heading,
+            "level": level,
+            "path": path,
+            "text": "\n\n".join(render_block_text(b) for b in sblocks),
+            "blocks": out_blocks,
+            "citation_ids": cids,
+        })
+    if not sections_out:
+        raise NoContent("no content left after removing boilerplate and reference lists")
+    finder.add_source_guidelines()
+    fm_citation = _fm_str(front, "citation")
+    if fm_citation:
+        finder.add_front_matter(fm_citation)
+
+    # ---- metadata
+    dates = _dates(front, md, cap)
+    language, language_source = _language(front, md, meta, blocks, title)
+    audience = _audience(front, profile, page_url)
+    topic_texts = [title, *cap.crumbs, *(x for x in [cap.topic, cap.header_topic] if x)]
+    ctypes = list(dict.fromkeys(_fm_list(front, "cancerTypes") + _fm_list(front, "cancer_types")))
+    for c in cancer_types(topic_texts):
+        if c not in ctypes:
+            ctypes.append(c)
+    if "general" in ctypes and len(ctypes) > 1:
+        ctypes.remove("general")
+    publisher = cap.service or profile.publisher
+    if profile.family == "nci" and _fm_str(front, "source") not in (None, "NCI"):
+        publisher = _fm_str(front, "source")
+    known = {"title", "url", "canonical_url", "source_url", "citation", "language", "lastReviewed", "license",
+             "tags", "cancerTypes", "cancer_types", "audienceLevel", "audience", "source", *(_FM_DATES)}
+    fm_extra = {k: str(v) for k, v in sorted(front.items())
+                if k not in known and isinstance(v, str | int | float) and not isinstance(v, bool)}
+
+    record: dict[str, Any] = {
+        "id": record_id(page_url, meta.input),
+        "title": title,
+        "source": {
+            "publisher": publisher,
+            "family": profile.family,
+            "kind": profile.kind,
+            "url": page_url,
+            "grounded_in": profile.grounded_in,
+            "format": fmt,
+        },
+        "language": language,
+        "language_source": language_source,
+        "audience": audience,
+        "cancer_types": ctypes,
+        "tags": _fm_list(front, "tags"),
+        "license": _fm_str(front, "license"),
+        "dates": dates,
+        "ai_generated": profile.ai_generated,
+        "notices": [{"kind": k, "text": t} for k, t in dict.fromkeys(cap.notices)],
+        "sections": sections_out,
+        "citations": finder.index.list(),
+        "glossary": [
+            {"term": term, "cdr_id": cdr, "url": dictionary_url(cdr), "count": n}
+            for cdr, (term, n) in glossary_raw.items()
+        ],
+        "metadata": {
+            "breadcrumb": cap.crumbs,
+            "topic": cap.topic,
+            "related_questions": cap.related_questions,
+            "front_matter": fm_extra,
+        },
+    }
+    record["content_sha256"] = sha256_hex(canonical_json(record))
+    record["provenance"] = {
+        "input": meta.input,
+        "raw_sha256": sha256_hex(raw),
+        "pipeline_version": PIPELINE_VERSION,
+        "fetched_at": meta.fetched_at,
+        "removals": removals.items(),
+        "repairs": repairs.repairs,
+    }
+    try:
+        return Record.model_validate(record)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        raise SchemaViolation(f"record fails the schema at {where}: {first.get('msg')} ({e.error_count()} errors)") from e
+
+
+# ----------------------------------------------------------------------------------------------
+def _pick_title(fmt: str, front: dict, md: dict, blocks: list[Block], profile: Profile) -> tuple[str, str]:
+    t = _fm_str(front, "title")
+    if t:
+        return t, "front_matter"
+    if fmt == "html":
+        meta = md.get("html_meta", {}) or {}
+        for b in blocks:
+            if b.kind == "heading" and b.level == 1 and b.text:
+                return b.text, "h1"
+        for key in ("og:title", "dcterms.title"):
+            if meta.get(key):
+                return clean_inline(meta[key]), "meta"
+        if md.get("html_title"):
+            return clean_inline(md["html_title"]), "html_title"
+    for b in blocks:
+        if b.kind == "heading" and b.text:
+            return b.text, "heading"
+        if b.kind == "paragraph" and b.text:
+            if fmt == "text" and (looks_like_heading(b.text) or (len(b.text) <= 200 and b.text[-1] not in ".:;,")):
+                return b.text, "first_line"
+            break
+    return "", "none"
+
+
+def _repair_title(title: str, pool: list[str], removals: Removals, repairs: RepairLog) -> str:
+    from .redaction import _find_source
+
+    cand = _find_source(title, [p for p in pool if not has_marker(p)])
+    if cand:
+        repairs.repairs.append({"rule": "redaction.repair_from_document", "before": title, "after": cand,
+                                "reason": "the title lost words to a redaction; a related line says the same"})
+        return cand
+    removals.add("redaction.title_marker", "redaction", "redaction marker removed from the title", title)
+    return clean_inline(MARKER.sub(" ", title))
+
+
+def _block_out(b: Block, base_url: str | None, removals: Removals) -> dict:
+    links = []
+    seen = set()
+    for lk in b.links:
+        url = resolve(lk.href, base_url)
+        if url is None:
+            removals.add("links.unsafe_or_unresolvable", "link", "link with an unsafe scheme or no base URL to resolve it",
+                         f"{lk.text} <{lk.href}>")
+            continue
+        if (lk.text, url) not in seen:
+            seen.add((lk.text, url))
+            links.append({"text": lk.text, "url": url})
+    if b.kind == "list":
+        return {"type": "list", "ordered": b.ordered, "items": list(b.items), "links": links}
+    if b.kind == "table":
+        return {"type": "table", "rows": [list(r) for r in b.rows], "links": links}
+    return {"type": "quote" if b.kind == "quote" else "paragraph", "text": b.text, "links": links}
+
+
+def _dates(front: dict, md: dict, cap) -> dict:
+    out: dict[str, dict | None] = {"published": None, "last_reviewed": None, "last_revised": None}
+
+    def put(field: str, raw: Any, source: str) -> None:
+        if out.get(field) is not None or raw is None:
+            return
+        iso = parse_date(str(raw))
+        if iso:
+            out[field] = {"value": iso, "raw": clean_inline(str(raw)), "source": source}
+
+    for key, field in _FM_DATES.items():
+        if key in front and not isinstance(front[key], list | dict | bool):
+            put(field, front[key], f"front_matter:{key}")
+    for field, (raw, rule_id) in cap.dates.items():
+        put(field, raw, f"body:{rule_id}")
+    for t in md.get("time", []) or []:
+        label = str(t.get("label", "")).lower().rstrip(":").strip()
+        field = _TIME_LABELS.get(label)
+        if field:
+            put(field, t.get("datetime") or t.get("text"), f"html_time:{label}")
+    meta = md.get("html_meta", {}) or {}
+    for key, field in _META_DATES.items():
+        if meta.get(key):
+            put(field, meta[key], f"html_meta:{key}")
+    return out
+
+
+def _language(front: dict, md: dict, meta: InputMeta, blocks: list[Block], title: str) -> tuple[str, str]:
+    v = _fm_str(front, "language", "lang")
+    if v and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)?", v):
+        return v[:2].lower() if len(v.split("-")[0].split("_")[0]) == 2 else v[:3].lower(), "front_matter"
+    v = md.get("html_lang")
+    if isinstance(v, str) and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)?", v.strip()):
+        return re.split(r"[-_]", v.strip())[0].lower(), "html"
+    v = meta.headers.get("content-language")
+    if v and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)?", v.strip()):
+        return re.split(r"[-_]", v.strip())[0].lower(), "sidecar"
+    body = title + "\n" + "\n".join(b.plain() for b in blocks[:200])
+    return detect_language(body), "detected"
+
+
+def _audience(front: dict, profile: Profile, url: str | None) -> str | None:
+    v = _fm_str(front, "audienceLevel", "audience")
+    if v and v.lower() in _AUDIENCE:
+        return _AUDIENCE[v.lower()]
+    if url:
+        path = urlsplit(url).path
+        for pattern, audience in profile.audience_by_url:
+            if re.search(pattern, path):
+                return audience
+    return profile.audience

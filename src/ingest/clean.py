@@ -1,0 +1,190 @@
+"""Apply a site profile's rules to blocks. Every removal is logged so a reviewer sees what went."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .blocks import Block
+from .cleaners import clean_inline
+from .rules.base import Profile, Rule
+
+
+@dataclass
+class Removals:
+    """Removals aggregated by (rule, kind, text), in order of first occurrence."""
+
+    _items: dict[tuple[str, str, str], list] = field(default_factory=dict)
+
+    def add(self, rule: str, kind: str, reason: str, text: str) -> None:
+        text = clean_inline(text)
+        if not text:
+            return
+        key = (rule, kind, text)
+        if key in self._items:
+            self._items[key][1] += 1
+        else:
+            self._items[key] = [reason, 1]
+
+    def items(self) -> list[dict]:
+        return [
+            {"rule": r, "kind": k, "reason": v[0], "text": t, "count": v[1]} for (r, k, t), v in self._items.items()
+        ]
+
+
+@dataclass
+class Captured:
+    """What capture rules read out of the body."""
+
+    dates: dict[str, tuple[str, str]] = field(default_factory=dict)  # field -> (raw, rule id)
+    topic: str | None = None
+    crumbs: list[str] = field(default_factory=list)
+    service: str | None = None
+    header_topic: str | None = None
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
+    guideline_lines: list[str] = field(default_factory=list)
+    related_questions: list[str] = field(default_factory=list)
+
+
+def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals) -> tuple[list[Block], Captured]:
+    cap = Captured()
+    blocks = _split(blocks, [r for r in rules if r.action == "split"])
+    line_rules = [r for r in rules if r.action not in ("split", "strip")]
+    strip_rules = [r for r in rules if r.action == "strip"]
+    out: list[Block] = []
+    i = 0
+    n = len(blocks)
+    while i < n:
+        b = blocks[i]
+        i += 1
+        if strip_rules and b.kind in ("paragraph", "heading"):
+            for r in strip_rules:
+                new = clean_inline(r.regex.sub(" ", b.text))
+                if new != b.text:
+                    removals.add(r.id, r.kind, r.reason, "".join(m.group(0) for m in r.regex.finditer(b.text)))
+                    b.text = new
+            if not b.text:
+                continue
+        if b.kind == "list":
+            b.items = [it for it in b.items if not _drop_item(it, line_rules, removals)]
+            if b.items:
+                out.append(b)
+            continue
+        if b.kind == "table":
+            out.append(b)
+            continue
+        rule, m = _match(b.text, line_rules, len(out))
+        if rule is None or m is None:
+            out.append(b)
+            continue
+        act = rule.action
+        if act == "drop":
+            removals.add(rule.id, rule.kind, rule.reason, b.text)
+        elif act == "drop_with_next":
+            removals.add(rule.id, rule.kind, rule.reason, b.text)
+            nxt = rule.next_regex
+            if i < n and nxt is not None and nxt.fullmatch(blocks[i].plain()):
+                removals.add(rule.id, rule.kind, rule.reason, blocks[i].plain())
+                i += 1
+        elif act == "notice":
+            cap.notices.append((rule.notice_kind or "disclaimer", b.text))
+            removals.add(rule.id, rule.kind, rule.reason, b.text)
+        elif act == "capture":
+            _capture(rule, m, cap)
+            removals.add(rule.id, rule.kind, rule.reason, b.text)
+        elif act == "source_guidelines":
+            removals.add(rule.id, rule.kind, rule.reason, b.text)
+            while i < n and blocks[i].kind in ("paragraph", "list") and _GUIDELINE_LINE.search(blocks[i].plain()):
+                for line in blocks[i].plain().split("\n"):
+                    cap.guideline_lines.append(line)
+                    removals.add(rule.id, rule.kind, rule.reason, line)
+                i += 1
+        elif act == "related_questions":
+            removals.add(rule.id, rule.kind, rule.reason, b.text)
+            i = _related(blocks, i, rule, cap, removals)
+    return out, cap
+
+
+_GUIDELINE_LINE = re.compile(r"\bNCCN Guidelines\b", re.I)
+
+
+def _match(text: str, rules: list[Rule], position: int) -> tuple[Rule | None, re.Match[str] | None]:
+    for r in rules:
+        if r.within_first is not None and position >= r.within_first:
+            continue
+        m = r.regex.search(text) if r.search else r.regex.fullmatch(text)
+        if m:
+            return r, m
+    return None, None
+
+
+def _drop_item(item: str, rules: list[Rule], removals: Removals) -> bool:
+    for r in rules:
+        if r.action == "drop" and r.within_first is None and r.regex.fullmatch(item):
+            removals.add(r.id, r.kind, r.reason, item)
+            return True
+    return False
+
+
+def _capture(rule: Rule, m: re.Match[str], cap: Captured) -> None:
+    g = m.groupdict()
+    if g.get("date") and rule.field and rule.field not in cap.dates:
+        cap.dates[rule.field] = (g["date"], rule.id)
+    if g.get("topic"):
+        if rule.field:  # a header line: its topic names the cancer, not a site section
+            cap.header_topic = clean_inline(g["topic"])
+        elif cap.topic is None:
+            cap.topic = clean_inline(g["topic"])
+    if g.get("crumbs"):
+        cap.crumbs = [clean_inline(c) for c in re.split(r"-{2,}", g["crumbs"]) if clean_inline(c)]
+    if g.get("service"):
+        cap.service = clean_inline(g["service"])
+
+
+def _split(blocks: list[Block], rules: list[Rule]) -> list[Block]:
+    if not rules:
+        return blocks
+    out: list[Block] = []
+    for b in blocks:
+        if b.kind != "paragraph":
+            out.append(b)
+            continue
+        pieces = [b.text]
+        for r in rules:
+            nxt: list[str] = []
+            for p in pieces:
+                last = 0
+                for m in r.regex.finditer(p):
+                    nxt.append(p[last:m.start()])
+                    nxt.append(m.group(0))
+                    last = m.end()
+                nxt.append(p[last:])
+            pieces = [clean_inline(x) for x in nxt if clean_inline(x)]
+        if len(pieces) == 1:
+            out.append(b)
+        else:
+            out.extend(Block("paragraph", text=p, links=[lk for lk in b.links if lk.text in p]) for p in pieces)
+    return out
+
+
+def _related(blocks: list[Block], i: int, rule: Rule, cap: Captured, removals: Removals) -> int:
+    """Question titles after "Related Questions" go to metadata; their snippets are removed.
+
+    A title is short (at most 16 words, no sentence break); a snippet is the cut-off answer text
+    under it. Everything to the end of the document belongs to this list.
+    """
+    while i < len(blocks):
+        b = blocks[i]
+        text = b.plain()
+        words = text.split()
+        if b.kind == "paragraph" and len(words) <= 16 and not re.search(r"[.!]\s", text):
+            cap.related_questions.append(text)
+            removals.add(rule.id, "related_question", "question title kept as metadata only", text)
+        else:
+            removals.add(rule.id, "related_question_snippet", "cut-off answer snippet of another question", text)
+        i += 1
+    return i
+
+
+def profile_rules(profile: Profile, common: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    return profile.rules + tuple(r for r in common if r not in profile.rules)

@@ -1,0 +1,71 @@
+"""Bytes → text. UTF-8 first (with or without BOM), then detected encodings; never mojibake."""
+
+from __future__ import annotations
+
+import codecs
+
+from .errors import BinaryInput, EmptyInput, UndecodableInput
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode ``raw`` and return ``(text, encoding)``.
+
+    Order: a BOM; strict UTF-8; the declared charset (HTTP header / meta) if it decodes strictly;
+    charset-normalizer's best guess. Text with NUL bytes (outside UTF-16/32) is binary.
+    Line endings are normalized to ``\\n``.
+
+    >>> decode("Leucémie".encode("latin-1"))[0]
+    'Leucémie'
+    """
+    if not raw or not raw.strip():
+        raise EmptyInput("the file is empty" if not raw else "the file holds only whitespace")
+    text: str | None = None
+    encoding = ""
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text, encoding = raw.decode(enc), enc
+            except UnicodeDecodeError as e:
+                raise UndecodableInput(f"byte-order mark says {enc} but the bytes do not decode: {e}") from e
+            break
+    if text is None:
+        if b"\x00" in raw:
+            raise BinaryInput("the file holds NUL bytes: binary data, not a text document")
+        try:
+            text, encoding = raw.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text = None
+    if text is None and declared:
+        try:
+            text, encoding = raw.decode(declared), declared.lower()
+        except (UnicodeDecodeError, LookupError):
+            text = None
+    if text is None:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(raw).best()
+        if best is None or best.encoding is None:
+            raise UndecodableInput("no text encoding decodes this file (tried UTF-8 and detection)")
+        text, encoding = str(best), best.encoding
+    if _looks_binary(text):
+        raise BinaryInput("the file is mostly control characters: binary data, not a text document")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    if not text.strip():
+        raise EmptyInput("the file holds no visible text")
+    return text, encoding
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return False
+    ctrl = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f\v") or c == "\x00")
+    return ctrl / len(sample) > 0.05

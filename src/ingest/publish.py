@@ -1,0 +1,250 @@
+"""Publishing outcomes to OUT_DIR: one canonical JSON file per record plus a manifest.
+
+Layout::
+
+    OUT_DIR/manifest.json          canonical JSON: schema/pipeline versions, records, quarantined
+    OUT_DIR/records/<id>.json      canonical JSON of each record
+
+Writes are atomic (temp file in the same dir, fsync, ``os.replace``) and happen only when the bytes
+differ from what is on disk, so a rerun over unchanged input touches no file (mtimes unchanged).
+Nothing time-dependent is written. Record files no longer in the manifest are removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import PIPELINE_VERSION
+from .errors import IngestError
+from .models import SCHEMA_VERSION
+from .pipeline import Outcome, Published, Quarantined
+from .serialize import canonical_json
+
+MANIFEST_NAME = "manifest.json"
+RECORDS_DIR = "records"
+_ID_RE = re.compile(r"^[a-z]+-[0-9a-f]{16}$")
+_TMP_PREFIX = ".tmp-"
+
+
+class OutputDirError(IngestError):
+    """OUT_DIR cannot be created or written. The CLI exits 2."""
+
+
+@dataclass(slots=True)
+class PublishSummary:
+    """What :func:`publish` did. ``written``/``unchanged`` count record files only."""
+
+    published: int = 0
+    written: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    removed_stale: int = 0
+    manifest_written: bool = False
+    #: Every quarantined outcome (from the pipeline and from publishing), sorted by input.
+    quarantined_outcomes: list[Quarantined] = field(default_factory=list)
+
+    def counts_line(self) -> str:
+        return (
+            f"published {self.published} (written {self.written}, unchanged {self.unchanged}), "
+            f"quarantined {self.quarantined}, stale removed {self.removed_stale}"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (what the flow returns)."""
+        d = asdict(self)
+        d["quarantined_outcomes"] = [asdict(q) for q in self.quarantined_outcomes]
+        return d
+
+
+# --------------------------------------------------------------------------- file helpers
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically: temp file in the same dir, fsync, ``os.replace``.
+
+    Readers see either the old file or the new one, never a partial write; no temp file is left
+    behind, even on error.
+    """
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomically write ``data`` unless ``path`` already holds exactly these bytes. True if written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    atomic_write(path, data)
+    return True
+
+
+def ensure_out_dir(out_dir: Path) -> None:
+    """Create ``OUT_DIR/records`` if needed and check it is writable; raise :class:`OutputDirError`."""
+    try:
+        (out_dir / RECORDS_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputDirError(f"cannot write to output dir {out_dir}: {e.strerror or e}") from e
+    # os.access, not a probe file: probing would change the dirs' mtimes on every (no-op) rerun.
+    for d in (out_dir, out_dir / RECORDS_DIR):
+        if not os.access(d, os.W_OK | os.X_OK):
+            raise OutputDirError(f"cannot write to output dir {out_dir}: {d} is not writable")
+
+
+def record_path(out_dir: Path, record_id: str) -> Path:
+    """``OUT_DIR/records/<id>.json``; raises ``ValueError`` if the id could escape ``records/``."""
+    if not _ID_RE.match(record_id):
+        raise ValueError(f"unsafe record id {record_id!r}")
+    records = (out_dir / RECORDS_DIR).resolve()
+    path = (records / f"{record_id}.json").resolve()
+    if path.parent != records:
+        raise ValueError(f"record id {record_id!r} resolves outside {records}")
+    return out_dir / RECORDS_DIR / f"{record_id}.json"
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def _quarantine_entry(q: Quarantined) -> dict[str, Any]:
+    return {"input": q.input, "stage": q.stage, "kind": q.kind, "reason": q.reason, "raw_sha256": q.raw_sha256}
+
+
+def _quarantine_key(q: Quarantined) -> tuple[str, str, str, str]:
+    return (q.input, q.stage, q.kind, q.reason)
+
+
+def build_manifest(published: list[Published], quarantined: list[Quarantined]) -> dict[str, Any]:
+    """The manifest dict (pure). ``published`` must already be free of duplicate ids."""
+    records = []
+    for p in sorted(published, key=lambda p: p.record.id):
+        r = p.record
+        records.append(
+            {
+                "id": r.id,
+                "path": f"{RECORDS_DIR}/{r.id}.json",
+                "input": p.input,
+                "content_sha256": r.content_sha256,
+                "raw_sha256": r.provenance.raw_sha256,
+                "title": r.title,
+            }
+        )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "pipeline_version": PIPELINE_VERSION,
+        "records": records,
+        "quarantined": [_quarantine_entry(q) for q in sorted(quarantined, key=_quarantine_key)],
+    }
+
+
+def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
+    """Write records and the manifest for ``outcomes`` (in input order) to ``out_dir``.
+
+    - Two outcomes with the same record id: the first (in input order) is published, the later one
+      is quarantined at stage ``publish`` (kind ``DuplicateId``), its reason naming the other input.
+    - A record whose id could escape ``records/`` is quarantined (kind ``UnsafeId``).
+    - ``records/*.json`` files not in the new manifest are removed (counted in ``removed_stale``),
+      as are temp files left by an interrupted earlier run.
+    - Files are only rewritten when their bytes change.
+
+    Raises :class:`OutputDirError` when ``out_dir`` cannot be written.
+    """
+    ensure_out_dir(out_dir)
+    records_dir = out_dir / RECORDS_DIR
+    summary = PublishSummary()
+    published: list[Published] = []
+    quarantined: list[Quarantined] = []
+    first_input: dict[str, str] = {}
+
+    for o in outcomes:
+        if isinstance(o, Quarantined):
+            quarantined.append(o)
+            continue
+        rid = o.record.id
+        raw_sha = o.record.provenance.raw_sha256
+        if rid in first_input:
+            reason = f"duplicate id {rid}: already published from {first_input[rid]}"
+            quarantined.append(Quarantined(o.input, "publish", "DuplicateId", reason, raw_sha))
+            continue
+        try:
+            path = record_path(out_dir, rid)
+        except ValueError as e:
+            quarantined.append(Quarantined(o.input, "publish", "UnsafeId", str(e), raw_sha))
+            continue
+        first_input[rid] = o.input
+        published.append(o)
+        try:
+            changed = write_if_changed(path, canonical_json(o.record))
+        except OSError as e:
+            raise OutputDirError(f"cannot write {path}: {e.strerror or e}") from e
+        if changed:
+            summary.written += 1
+        else:
+            summary.unchanged += 1
+
+    keep = {f"{rid}.json" for rid in first_input}
+    try:
+        for entry in sorted(records_dir.iterdir()):
+            if entry.name.startswith(_TMP_PREFIX) and entry.is_file():
+                entry.unlink()
+            elif entry.suffix == ".json" and entry.name not in keep and entry.is_file():
+                entry.unlink()
+                summary.removed_stale += 1
+        manifest = canonical_json(build_manifest(published, quarantined))
+        summary.manifest_written = write_if_changed(out_dir / MANIFEST_NAME, manifest)
+    except OSError as e:
+        raise OutputDirError(f"cannot update {out_dir}: {e.strerror or e}") from e
+    if summary.written or summary.removed_stale:
+        _fsync_dir(records_dir)
+    if summary.manifest_written:
+        _fsync_dir(out_dir)
+
+    summary.published = len(published)
+    summary.quarantined = len(quarantined)
+    summary.quarantined_outcomes = sorted(quarantined, key=_quarantine_key)
+    return summary
+
+
+def load_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """The parsed ``OUT_DIR/manifest.json``, or None when there is none (or it is not a JSON object)."""
+    try:
+        data = json.loads((out_dir / MANIFEST_NAME).read_bytes())
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,105 @@
+"""The shape of a site profile. Profiles are data: each rule carries an id and a reason.
+
+A rule matches a block's text (``re.fullmatch`` unless ``search=True``; case-insensitive unless
+``case=True``) and says what to do with it:
+
+- ``drop``: remove the block (logged in provenance as ``kind``)
+- ``drop_with_next``: remove the block and the next one when the next matches ``next_pattern``
+- ``strip``: remove only the matched span(s) from the block's text (``search=True`` implied)
+- ``split``: cut the block's text around the match so run-together lines become separate blocks
+- ``notice``: move the block to the record's notices (``notice_kind``)
+- ``capture``: read named groups into the record (``date`` with ``field``, ``topic``, ``crumbs``,
+  ``service``, ``cancer``) and remove the block
+- ``source_guidelines``: the following guideline lines become citations and leave the body
+- ``related_questions``: the following lines are question titles (kept as metadata) and their
+  cut-off answer snippets (removed)
+
+``within_first`` limits a rule to the first N blocks (breadcrumbs and headers sit at the top).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Action = Literal[
+    "drop", "drop_with_next", "strip", "split", "notice", "capture", "source_guidelines", "related_questions"
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    pattern: str
+    reason: str
+    action: Action = "drop"
+    kind: str = "boilerplate"
+    search: bool = False
+    case: bool = False
+    within_first: int | None = None
+    next_pattern: str | None = None
+    notice_kind: str | None = None
+    field: str | None = None  # for capture of a date: published | last_reviewed | last_revised
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compile(self.pattern, self.case)
+
+    @property
+    def next_regex(self) -> re.Pattern[str] | None:
+        return _compile(self.next_pattern, self.case) if self.next_pattern else None
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Evidence that a document belongs to a family: ``where`` is text, url or front_matter."""
+
+    pattern: str
+    weight: int
+    reason: str
+    where: Literal["text", "url", "front_matter"] = "text"
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compile(self.pattern, False)
+
+
+@dataclass(frozen=True)
+class Profile:
+    family: Literal["ai_answer", "acs", "nci", "generic"]
+    publisher: str | None
+    kind: Literal["ai_answer", "web_page"]
+    signals: tuple[Signal, ...]
+    rules: tuple[Rule, ...]
+    title_suffixes: tuple[str, ...] = ()
+    audience: Literal["patient", "health_professional", "general"] | None = None
+    audience_by_url: tuple[tuple[str, str], ...] = ()  # (regex on URL path, audience)
+    ai_generated: bool = False
+    grounded_in: str | None = None
+    base_url: str | None = None  # resolves relative links when the page URL is unknown
+    html_zones: tuple[str, ...] = ()  # CSS selectors of the content zone, first match wins
+    html_drops: tuple[str, ...] = ()  # CSS selectors removed inside the zone
+    promote_headings: bool = True  # guess headings in plain text (no markup to say so)
+    notes: str = ""
+
+    @property
+    def suffix_regexes(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(_compile(s, False) for s in self.title_suffixes)
+
+
+_cache: dict[tuple[str, bool], re.Pattern[str]] = {}
+
+
+def _compile(pattern: str, case: bool) -> re.Pattern[str]:
+    key = (pattern, case)
+    rx = _cache.get(key)
+    if rx is None:
+        rx = re.compile(pattern, 0 if case else re.IGNORECASE)
+        _cache[key] = rx
+    return rx
+
+
+MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+DATE_WORDS = MONTH + r"\s+\d{1,2},\s*\d{4}"
+DATE_ANY = r"(?:" + DATE_WORDS + r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{2,4})"
