@@ -27,7 +27,8 @@ class UsageError(IngestError):
 
 
 NORMALIZE_HELP = """\
-Normalize every input file under RAW_DIR(s) into validated JSON records in OUT_DIR.
+Normalize every input file under RAW_DIR(s) into validated JSON records in OUT_DIR;
+exit 1 if any input was quarantined.
 
 Every non-hidden file is an input (except <file>.meta.json sidecars, which carry its URL and fetch
 metadata); file types without a loader are quarantined, not skipped. Runs as a Prefect flow: inputs
@@ -47,10 +48,19 @@ manifest.json against the record files (each listed file exists, ids and hashes 
 file is unlisted). Prints one line per problem, then "N records valid".
 """
 
+TOP_EXIT = """\
+exit codes:
+  0  ok
+  1  an input was quarantined (normalize) or a problem was found (validate)
+  2  usage or environment error
+
+Run `ingest COMMAND --help` for a command's arguments and outputs.
+"""
+
 NORMALIZE_EXIT = """\
 exit codes:
   0  every input was published
-  1  exit 1 if any input was quarantined (listed on stdout and in manifest.json)
+  1  at least one input was quarantined (listed on stdout and in manifest.json)
   2  usage or environment error: missing raw dir, unwritable OUT_DIR, internal error
 
 example:
@@ -70,9 +80,15 @@ example:
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
     common.add_argument(
-        "--verbose", "-v", action="store_true", default=argparse.SUPPRESS, help="show Prefect's own log output"
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    )
+    common.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show Prefect's own log output",
     )
     return common
 
@@ -83,10 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ingest",
         parents=[common],
         description="Normalize patient-facing cancer information into validated, cited JSON records.",
-        epilog=(
-            "exit codes: 0 ok; 1 an input was quarantined (normalize) or a record is invalid (validate); "
-            "2 usage or environment error. Run `ingest COMMAND --help` for details."
-        ),
+        epilog=TOP_EXIT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -99,8 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=NORMALIZE_EXIT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    n.add_argument("raw_dirs", nargs="+", metavar="RAW_DIR", type=Path, help="folder(s) of raw inputs, walked recursively")
-    n.add_argument("--out", required=True, metavar="OUT_DIR", type=Path, help="output folder (created if missing)")
+    n.add_argument(
+        "raw_dirs",
+        nargs="+",
+        metavar="RAW_DIR",
+        type=Path,
+        help="folder(s) of raw inputs, walked recursively",
+    )
+    n.add_argument(
+        "--out", required=True, metavar="OUT_DIR", type=Path, help="output folder (created if missing)"
+    )
     n.add_argument(
         "--batch-size", type=int, default=50, metavar="N", help="inputs per Prefect task run (default: 50)"
     )
@@ -179,7 +200,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     report = check_dir(args.out_dir, schema_dir)
     for problem in report.problems:
         print(problem)
-    print(f"{report.records_valid} records valid" + (f", {len(report.problems)} problems" if report.problems else ""))
+    print(
+        f"{report.records_valid} records valid"
+        + (f", {len(report.problems)} problems" if report.problems else "")
+    )
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
 

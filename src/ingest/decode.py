@@ -49,6 +49,9 @@ def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
         except (UnicodeDecodeError, LookupError):
             text = None
     if text is None:
+        text = _western(raw)
+        encoding = "cp1252" if text is not None else ""
+    if text is None:
         from charset_normalizer import from_bytes
 
         best = from_bytes(raw).best()
@@ -61,6 +64,25 @@ def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     if not text.strip():
         raise EmptyInput("the file holds no visible text")
     return text, encoding
+
+
+def _western(raw: bytes) -> str | None:
+    """Decode as Windows-1252 (a superset of latin-1 for text) when the result reads as a Western
+    European language: accented letters sparse among plain ASCII letters. Short latin-1 texts are
+    where statistical detection goes wrong ("Leucémie" read as Arabic); other scripts decoded as
+    cp1252 are almost all accented letters and are left to detection.
+    """
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return None
+    accented = sum(1 for c in letters if ord(c) > 127)
+    if any(ord(c) > 0x24F and c.isalpha() for c in letters):
+        return None
+    return text if accented / len(letters) <= 0.3 else None
 
 
 def _looks_binary(text: str) -> bool:

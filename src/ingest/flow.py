@@ -41,7 +41,9 @@ def normalize_refs(refs: list[RawRef]) -> list[Outcome]:
         try:
             items.append(read(ref))
         except OSError as e:
-            failed[i] = Quarantined(ref.input, "read", type(e).__name__, f"cannot read: {e.strerror or e}", None)
+            failed[i] = Quarantined(
+                ref.input, "read", type(e).__name__, f"cannot read: {e.strerror or e}", None
+            )
     processed = iter(process_batch(items))
     return [failed[i] if i in failed else next(processed) for i in range(len(refs))]
 

@@ -46,6 +46,7 @@ class PublishSummary:
     unchanged: int = 0
     quarantined: int = 0
     removed_stale: int = 0
+    kept_previous: int = 0
     manifest_written: bool = False
     #: Every quarantined outcome (from the pipeline and from publishing), sorted by input.
     quarantined_outcomes: list[Quarantined] = field(default_factory=list)
@@ -53,7 +54,9 @@ class PublishSummary:
     def counts_line(self) -> str:
         return (
             f"published {self.published} (written {self.written}, unchanged {self.unchanged}), "
-            f"quarantined {self.quarantined}, stale removed {self.removed_stale}"
+            f"quarantined {self.quarantined}"
+            + (f" (previous record kept for {self.kept_previous})" if self.kept_previous else "")
+            + f", stale removed {self.removed_stale}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,16 +144,28 @@ def record_path(out_dir: Path, record_id: str) -> Path:
 
 
 def _quarantine_entry(q: Quarantined) -> dict[str, Any]:
-    return {"input": q.input, "stage": q.stage, "kind": q.kind, "reason": q.reason, "raw_sha256": q.raw_sha256}
+    return {
+        "input": q.input,
+        "stage": q.stage,
+        "kind": q.kind,
+        "reason": q.reason,
+        "raw_sha256": q.raw_sha256,
+    }
 
 
 def _quarantine_key(q: Quarantined) -> tuple[str, str, str, str]:
     return (q.input, q.stage, q.kind, q.reason)
 
 
-def build_manifest(published: list[Published], quarantined: list[Quarantined]) -> dict[str, Any]:
-    """The manifest dict (pure). ``published`` must already be free of duplicate ids."""
-    records = []
+def build_manifest(
+    published: list[Published], quarantined: list[Quarantined], kept: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The manifest dict (pure). ``published`` must already be free of duplicate ids.
+
+    ``kept`` are manifest entries of an earlier run carried over unchanged (their input was
+    quarantined this time, so the last good record stays published).
+    """
+    records = [dict(k) for k in kept or []]
     for p in sorted(published, key=lambda p: p.record.id):
         r = p.record
         records.append(
@@ -163,6 +178,7 @@ def build_manifest(published: list[Published], quarantined: list[Quarantined]) -
                 "title": r.title,
             }
         )
+    records.sort(key=lambda e: e["id"])
     return {
         "schema_version": SCHEMA_VERSION,
         "pipeline_version": PIPELINE_VERSION,
@@ -177,6 +193,8 @@ def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
     - Two outcomes with the same record id: the first (in input order) is published, the later one
       is quarantined at stage ``publish`` (kind ``DuplicateId``), its reason naming the other input.
     - A record whose id could escape ``records/`` is quarantined (kind ``UnsafeId``).
+    - An input published by an earlier run and quarantined now keeps its previous record (listed
+      in both ``records`` and ``quarantined``; the reason says so).
     - ``records/*.json`` files not in the new manifest are removed (counted in ``removed_stale``),
       as are temp files left by an interrupted earlier run.
     - Files are only rewritten when their bytes change.
@@ -185,6 +203,7 @@ def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
     """
     ensure_out_dir(out_dir)
     records_dir = out_dir / RECORDS_DIR
+    previous = {e.get("input"): e for e in (load_manifest(out_dir) or {}).get("records", []) if isinstance(e, dict)}
     summary = PublishSummary()
     published: list[Published] = []
     quarantined: list[Quarantined] = []
@@ -216,6 +235,25 @@ def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
         else:
             summary.unchanged += 1
 
+    # An input that was published before and is quarantined now keeps its last good record: a rule
+    # change or a bad new copy must never silently take a published record away.
+    kept: list[dict[str, Any]] = []
+    for i, q in enumerate(quarantined):
+        old = previous.get(q.input)
+        if old is None or q.kind == "DuplicateId" or old.get("id") in first_input:
+            continue
+        try:
+            old_path = record_path(out_dir, str(old.get("id")))
+        except ValueError:
+            continue
+        if old_path.is_file():
+            kept.append(old)
+            first_input[str(old["id"])] = q.input
+            quarantined[i] = Quarantined(
+                q.input, q.stage, q.kind, q.reason + " (the previously published record is kept)", q.raw_sha256
+            )
+    summary.kept_previous = len(kept)
+
     keep = {f"{rid}.json" for rid in first_input}
     try:
         for entry in sorted(records_dir.iterdir()):
@@ -224,7 +262,7 @@ def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
             elif entry.suffix == ".json" and entry.name not in keep and entry.is_file():
                 entry.unlink()
                 summary.removed_stale += 1
-        manifest = canonical_json(build_manifest(published, quarantined))
+        manifest = canonical_json(build_manifest(published, quarantined, kept))
         summary.manifest_written = write_if_changed(out_dir / MANIFEST_NAME, manifest)
     except OSError as e:
         raise OutputDirError(f"cannot update {out_dir}: {e.strerror or e}") from e

@@ -1,7 +1,7 @@
 """The published JSON Schema, generated from the pydantic models (never edited by hand).
 
-    python -m ingest.schema --write schemas    # regenerate schemas/record.schema.json
-    python -m ingest.schema --check schemas    # exit 1 if the committed schema is stale
+python -m ingest.schema --write schemas    # regenerate schemas/record.schema.json
+python -m ingest.schema --check schemas    # exit 1 if the committed schema is stale
 """
 
 from __future__ import annotations
@@ -35,7 +35,11 @@ def write_schemas(schema_dir: Path) -> list[Path]:
     from .publish import write_if_changed
 
     schema_dir.mkdir(parents=True, exist_ok=True)
-    return [schema_dir / name for name, data in expected_files().items() if write_if_changed(schema_dir / name, data)]
+    return [
+        schema_dir / name
+        for name, data in expected_files().items()
+        if write_if_changed(schema_dir / name, data)
+    ]
 
 
 def check_schemas(schema_dir: Path) -> list[str]:
@@ -61,7 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", metavar="DIR", type=Path, help="write record.schema.json into DIR")
-    mode.add_argument("--check", metavar="DIR", type=Path, help="exit 1 if DIR's schema files are missing or stale")
+    mode.add_argument(
+        "--check", metavar="DIR", type=Path, help="exit 1 if DIR's schema files are missing or stale"
+    )
     args = parser.parse_args(argv)
     if args.write is not None:
         for path in write_schemas(args.write):

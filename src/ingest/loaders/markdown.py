@@ -16,6 +16,8 @@ from ..errors import MalformedFrontMatter
 _MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 _FRONT = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _TAG = re.compile(r"<[^>]+>")
+# markdown-it refuses these links and leaves "[text](javascript:...)" as literal text: keep the words only
+_UNSAFE_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?\s*(?:javascript|vbscript|data):(?:[^()]|\([^()]*\))*\)", re.I)
 _DANGEROUS_HTML = re.compile(r"<(script|style|iframe|object|embed|template)\b.*?(</\1\s*>|\Z)", re.S | re.I)
 
 
@@ -52,7 +54,7 @@ def _plain(v: Any) -> Any:
 
 def load_markdown(text: str) -> LoadedDocument:
     front, body = split_front_matter(text)
-    body = _DANGEROUS_HTML.sub(" ", body)
+    body = _UNSAFE_LINK.sub(r"\1", _DANGEROUS_HTML.sub(" ", body))
     tokens = _MD.parse(body)
     blocks: list[Block] = []
     lst: Block | None = None  # outermost open list

@@ -39,13 +39,21 @@ PROFILE = Profile(
             "revision date footer", "capture", kind="date_line", field="last_revised",
         ),
         Rule(
-            "acs.handout_revision", r"No\.\s*\d+\s+Rev\.\s*(?P<date>\d{1,2}/\d{2,4})",
+            "acs.handout_revision", r"No\.\s*\d+\s+Rev\.\s*(?P<date>\d{1,2}/\d{2,4})\.?",
             "handout catalogue number with its revision month", "capture", kind="date_line", field="last_revised",
         ),
-        Rule("acs.copyright", r"©\s*\d{4},?\s*American Cancer Society,?\s*Inc\.?", "copyright footer", kind="footer"),
+        Rule("acs.catalogue_number", r"No\.\s*\d{5,}\.?", "handout catalogue number without a revision date", kind="footer"),
+        Rule(
+            "acs.copyright", r"©\s*\d{4},?\s*(American Cancer Society|Sociedad Americana Contra el Cáncer),?\s*Inc\.?",
+            "copyright footer (English and Spanish handouts)", kind="footer",
+        ),
         Rule(
             "acs.learn_more", r"(To learn more|For more information|For cancer information)\b.*(cancer\.org|1-800-227-2345).*",
             "helpline / website call to action at the end of handouts", kind="call_to_action",
+        ),
+        Rule(
+            "acs.learn_more_es", r"(Para obtener información|Para más información)\b.*(cancer\.org|1-800-227-2345).*",
+            "helpline / website call to action (Spanish handouts)", kind="call_to_action",
         ),
         Rule("acs.here_when_you_need_us", r"We['’]re here when you need us\.?", "slogan", kind="call_to_action"),
     ),

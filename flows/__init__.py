@@ -1,0 +1,1 @@
+"""Prefect flow entry points (thin re-exports of :mod:`ingest.flow`)."""

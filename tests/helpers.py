@@ -1,0 +1,48 @@
+"""Shared test helpers (plain functions, no fixtures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ingest.inputs import InputMeta
+from ingest.models import Record
+from ingest.normalize import normalize
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "raw"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+def norm(data: bytes | str, filename: str = "doc.txt", **meta: Any) -> Record:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return normalize(raw, InputMeta(input=f"raw/{filename}", filename=filename, **meta))
+
+
+def norm_seed(name: str) -> Record:
+    return normalize((RAW / name).read_bytes(), InputMeta(input=f"raw/{name}", filename=name))
+
+
+def body_text(record: Record) -> str:
+    """Everything a reader of the body sees: headings, section text, list items, table cells."""
+    parts: list[str] = []
+    for s in record.sections:
+        if s.heading:
+            parts.append(s.heading)
+        parts.append(s.text)
+        for b in s.blocks:
+            d = b.model_dump()
+            parts.extend(d.get("items") or [])
+            parts.extend(c for row in d.get("rows") or [] for c in row)
+            if d.get("text"):
+                parts.append(d["text"])
+    return "\n".join(parts)
+
+
+def dig(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if obj is None:
+            return None
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    return obj
