@@ -176,3 +176,34 @@ def test_a_file_that_cannot_be_read_is_quarantined_at_stage_read(fake_normalizer
     outcomes = normalize_refs(refs)
     assert [o.input for o in outcomes] == ["raw/000.txt", "raw/gone.txt", "raw/001.txt"]
     assert (outcomes[1].stage, outcomes[1].kind) == ("read", "FileNotFoundError")
+
+
+def test_the_real_pipeline_end_to_end_publishes_the_seeds_and_quarantines_bad_files(
+    prefect_harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No fake: the seeds plus an empty, a binary and a broken-front-matter file through the CLI."""
+    import shutil
+
+    from .helpers import RAW
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (raw / "broken.md").write_text("---\ntitle: [unclosed\n---\n# Body\n\nText.\n")
+    out = tmp_path / "out"
+    assert cli.main(["normalize", str(raw), "--out", str(out), "--batch-size", "3"]) == 1
+    printed = capsys.readouterr().out
+    assert printed.startswith("published 5 (written 5, unchanged 0), quarantined 3")
+    manifest = load_manifest(out)
+    assert len(manifest["records"]) == 5
+    reasons = {q["input"]: (q["stage"], q["kind"]) for q in manifest["quarantined"]}
+    assert reasons == {
+        "raw/broken.md": ("parse", "MalformedFrontMatter"),
+        "raw/empty.txt": ("decode", "EmptyInput"),
+        "raw/image.txt": ("decode", "BinaryInput"),
+    }
+    before = snapshot(out)
+    assert cli.main(["normalize", str(raw), "--out", str(out)]) == 1
+    assert snapshot(out) == before, "a rerun over unchanged input rewrites nothing"
+    assert cli.main(["validate", str(out)]) == 0

@@ -6,7 +6,14 @@ import json
 
 import pytest
 
-from ingest.errors import BinaryInput, EmptyInput, MalformedFrontMatter, NoContent, QuarantineError, UnsupportedFormat
+from ingest.errors import (
+    BinaryInput,
+    EmptyInput,
+    MalformedFrontMatter,
+    NoContent,
+    QuarantineError,
+    UnsupportedFormat,
+)
 from ingest.models import Record
 
 from .helpers import body_text, norm
@@ -196,3 +203,17 @@ def test_deeply_nested_html_is_published_or_quarantined_never_crashes():
     except QuarantineError:
         return
     assert "Deep text" in body_text(rec)
+
+
+def test_a_sidecar_url_gives_the_canonical_url_the_id_and_the_base_for_relative_links():
+    from ingest.inputs import InputMeta
+    from ingest.normalize import normalize, record_id
+
+    sidecar = b'{"url": "https://www.cancer.gov/types/leukemia/", "fetched_at": "2026-11-20T06:00:00Z", "headers": {"Content-Type": "text/markdown"}}'
+    meta = InputMeta.from_sidecar("raw/nci/leukemia.md", "leukemia.md", sidecar)
+    rec = normalize(b"# Leukemia\n\nSee [treatment](patient/cll-treatment-pdq) options for adults and children.\n", meta)
+    assert rec.source.url == "https://www.cancer.gov/types/leukemia"
+    assert rec.id == record_id("https://www.cancer.gov/types/leukemia", "anything")
+    assert rec.source.family == "nci" and rec.provenance.fetched_at == "2026-11-20T06:00:00Z"
+    assert rec.sections[0].blocks[0].links[0].url == "https://www.cancer.gov/types/leukemia/patient/cll-treatment-pdq"
+    assert rec.dates.model_dump() == {"published": None, "last_reviewed": None, "last_revised": None}

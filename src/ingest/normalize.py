@@ -32,7 +32,13 @@ from .rules import COMMON_RULES
 from .rules.base import Profile
 from .rules.vocab import cancer_types
 from .serialize import canonical_json, sha256_hex
-from .structure import build_sections, drop_title_repeats, looks_like_heading, promote_headings, render_block_text
+from .structure import (
+    build_sections,
+    drop_title_repeats,
+    looks_like_heading,
+    promote_headings,
+    render_block_text,
+)
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".html": "html", ".htm": "html", ".xhtml": "html"}
@@ -86,6 +92,9 @@ def load(fmt: str, text: str, profile: Profile | None) -> LoadedDocument:
         zones = profile.html_zones if profile and profile.html_zones else html_loader.DEFAULT_ZONES
         drops = profile.html_drops if profile else ()
         doc = html_loader.load_html(text, zone_selectors=zones, drop_selectors=drops)
+        if not doc.blocks and zones != html_loader.DEFAULT_ZONES:
+            # the site's content zone is missing (landing pages): fall back to the generic zones
+            doc = html_loader.load_html(text, drop_selectors=drops)
         if (profile is None or profile.family == "generic") and sum(len(b.plain()) for b in doc.blocks) < 200:
             generic = html_loader.load_html_generic(text)
             if sum(len(b.plain()) for b in generic.blocks) > sum(len(b.plain()) for b in doc.blocks):
@@ -166,11 +175,15 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
         raise MalformedFrontMatter("front matter is not a mapping")
 
     page_url = canonical_url(meta.url) or canonical_url(fm_url) or canonical_url(md.get("canonical_url"))
-    base_url = page_url or profile.base_url
+    # relative links resolve against the URL the page was served from, exactly as given (a trailing
+    # slash changes the result), not against the canonical form used for the id
+    base_url = next((u for u in (meta.url, fm_url, md.get("canonical_url")) if canonical_url(u)), None) or profile.base_url
     removals = Removals()
     repairs = RepairLog()
 
     blocks, cap = apply_rules(doc.blocks, profile_rules(profile, COMMON_RULES), removals)
+    if not _has_content(blocks):
+        raise NoContent("no content left after removing boilerplate (empty page or a JavaScript-only shell)")
 
     # ---- title
     title, title_from = _pick_title(fmt, front, md, blocks, profile)
@@ -190,7 +203,7 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
 
     # ---- glossary, content check
     glossary_raw = extract_glossary(blocks)
-    if not any(b.kind != "heading" and b.plain().strip() for b in blocks):
+    if not _has_content(blocks):
         raise NoContent("no content left after removing boilerplate (empty page or a JavaScript-only shell)")
 
     # ---- sections and citations
@@ -297,6 +310,10 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
 
 
 # ----------------------------------------------------------------------------------------------
+def _has_content(blocks: list[Block]) -> bool:
+    return any(b.kind != "heading" and b.plain().strip() for b in blocks)
+
+
 def _pick_title(fmt: str, front: dict, md: dict, blocks: list[Block], profile: Profile) -> tuple[str, str]:
     t = _fm_str(front, "title")
     if t:

@@ -35,6 +35,7 @@ __all__ = [
     "DROP_ROLES",
     "DROP_TAGS",
     "MIN_ZONE_CHARS",
+    "MIN_ZONE_SHARE",
     "css_to_xpath",
     "load_html",
     "load_html_generic",
@@ -109,14 +110,16 @@ def _xpath_literal(s: str) -> str:
 
 
 def _token_pred(attr: str, value: str) -> str:
-    return f"contains(concat(' ', normalize-space(@{attr}), ' '), {_xpath_literal(' ' + value + ' ')})"
+    # the plain contains() first: cheap, and it spares building the padded string on most elements
+    return (f"contains(@{attr}, {_xpath_literal(value)}) and "
+            f"contains(concat(' ', normalize-space(@{attr}), ' '), {_xpath_literal(' ' + value + ' ')})")
 
 
 def css_to_xpath(selector: str) -> str:
     """Translate a simple CSS selector (see the module docstring) to an absolute XPath.
 
     >>> css_to_xpath("main, div#cgvBody > .summary")
-    "//main | //div[@id='cgvBody']/*[contains(concat(' ', normalize-space(@class), ' '), ' summary ')]"
+    "//main | //div[@id='cgvBody']/*[contains(@class, 'summary') and contains(concat(' ', normalize-space(@class), ' '), ' summary ')]"
 
     Anything outside the subset (pseudo-classes, namespaces...) raises ``ValueError``.
     """
@@ -191,13 +194,24 @@ def _is_xpath(selector: str) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _selector(selector: str) -> etree.XPath:
-    """Compile a CSS (subset) or XPath selector once."""
-    return etree.XPath(selector if _is_xpath(selector) else css_to_xpath(selector))
+def _selector(selector: str, inside: bool = False) -> etree.XPath:
+    """Compile a CSS (subset) or XPath selector once; ``inside``: CSS relative to the context node."""
+    if _is_xpath(selector):
+        return etree.XPath(selector)
+    xpath = css_to_xpath(selector)
+    if inside:  # every group starts with "//": search the context node's descendants only
+        xpath = " | ".join("." + g for g in xpath.split(" | "))
+    return etree.XPath(xpath)
 
 
 def _select(root: etree._Element, selector: str) -> list[etree._Element]:
     return [e for e in _selector(selector)(root) if isinstance(e, etree._Element)]
+
+
+def _select_inside(zone: etree._Element, selector: str) -> list[etree._Element]:
+    """Elements matching ``selector`` strictly inside ``zone`` (CSS is evaluated on the zone only)."""
+    found = _selector(selector, not _is_xpath(selector))(zone)
+    return [e for e in found if isinstance(e, etree._Element) and any(a is zone for a in e.iterancestors())]
 
 
 _MAIN_XPATH = etree.XPath("//main | //article | //*[@role='main']")
@@ -222,6 +236,7 @@ def _chrome(root: etree._Element) -> list[etree._Element]:
         ):
             out.append(el)
     return [el for el in out if el not in protected] if protected else out
+
 
 # ---------------------------------------------------------------------------------------------
 # parsing
@@ -272,16 +287,25 @@ _DATE_TEXT = re.compile(
     re.I,
 )
 _MAX_DATE_LINE = 120
+_DURATION = re.compile(r"^P(?:T?\d|\d)")
+_ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:T[\d:.]+Z?)?")
 _INLINE_LABEL_HOLDERS = frozenset({"strong", "b", "em", "i", "span", "label", "small", "font", "abbr", "dt"})
 _DATE_TEXT_XPATH = etree.XPath("//body//text()[contains(., ':')][not(parent::script or parent::style)]")
-_BYLINE_CLASSES = frozenset({
-    "byline", "by-line", "author", "authors", "author-name", "article-author", "post-author", "entry-author",
-    "article__author", "article-byline", "post-byline", "contributor",
-})
+# class tokens naming an author line: "byline", "author", "post_author", "c-byline", "hero__content-authors",
+# "author-name"; not "author-bio", "author-image", "updateby"
+_BYLINE_CLASS = re.compile(r"(?:^|[-_])(?:authors?|bylines?|by-line)(?:[-_]+names?)?$", re.I)
 _BYLINE_XPATH = etree.XPath(
-    "//*[@class and (contains(@class, 'author') or contains(@class, 'byline') or contains(@class, 'by-line')"
-    " or contains(@class, 'contributor'))] | //*[@itemprop='author'] | //a[@rel='author'] | //time/.."
+    "//*[@class and (contains(@class, 'uthor') or contains(@class, 'yline') or contains(@class, 'y-line'))]"
+    " | //*[@itemprop='author'] | //a[@rel='author'] | //time/.."
 )
+_BYLINE_META = ("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
+                "citation_author")
+_BYLINE_TRAILER = re.compile(
+    r"[\s,;|•·—–-]*(?:\bon|\bupdated|\bposted|\bpublished|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day)?"
+    r"[\s:,;|•·—–-]*$",
+    re.I,
+)
+_NOT_A_NAME = re.compile(r"^(?:about the authors?|biography|authors?|by|written by|more from)$", re.I)
 _BY = re.compile(r"(?:^|[\s,;|·•—–-])(?:written\s+)?by:?\s+(\S.*)$", re.I)
 _NOT_BYLINE_CONTEXT = re.compile(r"quote|comment|related|teaser|card", re.I)
 
@@ -312,11 +336,18 @@ def _head_metadata(root: etree._Element) -> dict[str, Any]:
         if "canonical" in (link.get("rel") or "").lower().split() and (link.get("href") or "").strip():
             md["canonical_url"] = link.get("href").strip()
             break
+    base = next((b.get("href").strip() for b in root.iter("base") if (b.get("href") or "").strip()), None)
+    if base:
+        md["base_href"] = base  # relative links resolve against this, not the page URL
     return md
 
 
+_LABEL_CLIMB = frozenset({"span", "strong", "b", "em", "i", "small", "a", "font", "dd", "td"})
+
+
 def _text_before(el: etree._Element, limit: int = 120) -> str:
-    """The visible text just before ``el`` inside its parent (climbing while there is none)."""
+    """The visible text just before ``el`` in its parent; when there is none, the text before the
+    parent if that is inline (``<span>Updated:</span> <span><time>``) or a ``dd``/``td`` cell."""
     node = el
     for _ in range(3):
         parent = node.getparent()
@@ -336,6 +367,8 @@ def _text_before(el: etree._Element, limit: int = 120) -> str:
         before = _fold("".join(reversed(chunks)))
         if before:
             return before[-limit:]
+        if parent.tag not in _LABEL_CLIMB:
+            return ""
         node = parent
     return ""
 
@@ -351,6 +384,8 @@ def _find_dates(root: etree._Element) -> list[tuple[dict[str, Any], list[etree._
     for t in root.iter("time"):
         dt_attr = (t.get("datetime") or "").strip() or None
         text = _fold(t.text_content())
+        if dt_attr and _DURATION.match(dt_attr):
+            continue  # <time datetime="PT7M">7 min read</time>: a duration, not a date
         if not dt_attr and not text:
             continue
         entry = {"label": _label_for(_text_before(t)), "datetime": dt_attr, "text": text}
@@ -381,14 +416,28 @@ def _find_dates(root: etree._Element) -> list[tuple[dict[str, Any], list[etree._
     return out
 
 
+def _clean_byline(text: str) -> str:
+    by = _BY.search(text)
+    if by:
+        text = by.group(1)
+    d = _DATE_TEXT.search(text) or _ISO_DATE.search(text)
+    if d and d.start() > 0:  # "Jane Doe Nov. 18, 2019 7:04 pm ET" -> "Jane Doe"
+        text = _BYLINE_TRAILER.sub("", text[: d.start()])
+    return text.strip(" ,;|•·—–-")
+
+
 def _find_bylines(root: etree._Element) -> list[tuple[str, list[etree._Element]]]:
-    """Author lines: itemprop/rel=author, byline/author classes, and "<time>..., by Name" lines."""
+    """Author lines: itemprop/rel=author, byline/author classes, and "<time>..., by Name" lines.
+
+    In document order; a candidate nested in the previous one replaces it (the inner one is the
+    more specific: the name inside an author box).
+    """
     out: list[tuple[str, list[etree._Element]]] = []
     for el in _BYLINE_XPATH(root):
         if el.tag in ("link", "script", "style"):
             continue
         named = el.get("itemprop") == "author" or "author" in (el.get("rel") or "").lower().split()
-        classed = not _BYLINE_CLASSES.isdisjoint((el.get("class") or "").lower().split())
+        classed = any(_BYLINE_CLASS.search(c) for c in (el.get("class") or "").split())
         dated = el.find("time") is not None
         if not (named or classed or dated):
             continue
@@ -396,13 +445,15 @@ def _find_bylines(root: etree._Element) -> list[tuple[str, list[etree._Element]]
         if any(a.tag in ("blockquote", "q", "figure") or _NOT_BYLINE_CONTEXT.search(a.get("class") or "")
                for a in anc):
             continue
-        text = _fold(el.get("content") or "") if el.tag == "meta" else _fold(el.text_content())
-        by = _BY.search(text)
-        if by:
-            text = by.group(1).strip(" ,;|")
-        elif dated:
+        raw = _fold(el.get("content") or "") if el.tag == "meta" else _fold(el.text_content())
+        if dated and not _BY.search(raw):
             continue  # a date line without "by", not a byline
-        if text and len(text) <= 150:
+        text = _clean_byline(raw)
+        if not text or len(text) > 150 or _NOT_A_NAME.match(text):
+            continue
+        if out and any(a is out[-1][1][0] for a in anc):
+            out[-1] = (text, [el, *anc])
+        else:
             out.append((text, [el, *anc]))
     return out
 
@@ -427,8 +478,10 @@ def _zone_metadata(
             seen.append(t)
     md["time"] = seen
     byline = next((b for b, chain in bylines if _in_zone(zone, chain)), None)
-    if byline is None and md.get("html_meta", {}).get("author"):
-        byline = md["html_meta"]["author"]
+    if byline is None:
+        meta = md.get("html_meta", {})
+        byline = next((_clean_byline(meta[k]) for k in _BYLINE_META
+                       if meta.get(k) and not meta[k].startswith(("http://", "https://"))), None)
     if byline:
         md["byline"] = byline
 
@@ -804,19 +857,37 @@ def load_html(
 
     ``zone_selectors``: tried in order; for each, the matching element with the most text is taken
     if that text is non-trivial (see ``MIN_ZONE_CHARS``); no match → no blocks (``metadata["zone"]``
-    is ``None``). ``drop_selectors``: removed inside the chosen zone, after the page chrome (:data:`DROP_TAGS`, :data:`DROP_ROLES`, hidden elements)
-    were removed from the whole page. Selectors are CSS (subset) or XPath, see the module docstring.
+    is ``None``). ``drop_selectors``: removed inside the chosen zone, after the page chrome
+    (:data:`DROP_TAGS`, :data:`DROP_ROLES`, hidden elements) was removed from the whole page.
+    Selectors are CSS (subset) or XPath, see the module docstring.
 
     Metadata: ``html_title``, ``html_lang``, ``html_meta`` (lower-cased name/property/itemprop →
     content, first wins), ``canonical_url``, ``time`` (``{label, datetime, text}`` for each
     ``<time>`` and "Updated: <date>"-style line in the zone; ``label`` is "" when none precedes it),
-    ``byline``, ``zone`` (the selector that won), ``html_truncated`` (libxml2 depth limit hit).
+    ``byline``, ``base_href`` (``<base href>``: what relative links resolve against), ``zone`` (the
+    selector that won), ``html_truncated`` (libxml2 depth limit hit: the rest of the page is missing).
     """
     root, truncated = _parse(text)
     if root is None:
-        return LoadedDocument("html", [], {"html_meta": {}, "time": [], "zone": None})
+        return LoadedDocument("html", [], _empty_metadata())
+    md, zone = _metadata_and_zone(root, truncated, zone_selectors)
+    if zone is None:
+        return LoadedDocument("html", [], md)
+    if drop_selectors:
+        _drop([e for sel in drop_selectors for e in _select_inside(zone, sel)])
+    return LoadedDocument("html", _walk(zone), md)
+
+
+def _empty_metadata() -> dict[str, Any]:
+    return {"html_meta": {}, "time": [], "zone": None}
+
+
+def _metadata_and_zone(
+    root: etree._Element, truncated: bool, zone_selectors: Sequence[str]
+) -> tuple[dict[str, Any], etree._Element | None]:
+    """Metadata from the whole page, then chrome out and the zone chosen (dates/byline need both)."""
     md = _head_metadata(root)
-    dates = _find_dates(root)
+    dates = _find_dates(root)  # before the chrome goes: cancer.gov dates sit in <footer class="article-footer">
     bylines = _find_bylines(root)
     _drop(_chrome(root))
     zone, zone_sel = _pick_zone(root, zone_selectors)
@@ -824,13 +895,7 @@ def load_html(
     md["zone"] = zone_sel
     if truncated:
         md["html_truncated"] = True
-    if zone is None:
-        return LoadedDocument("html", [], md)
-    if drop_selectors:
-        doomed = [e for sel in drop_selectors for e in _select(root, sel)
-                  if any(a is zone for a in e.iterancestors())]
-        _drop(doomed)
-    return LoadedDocument("html", _walk(zone), md)
+    return md, zone
 
 
 # trafilatura XML → HTML tag names, so the same walk turns it into blocks
@@ -857,6 +922,9 @@ def _traf_to_html(doc: etree._Element) -> None:
             target = el.get("target")
             if target is not None:
                 el.set("href", target)
+            nxt = el.getnext()
+            if not el.tail and nxt is not None and nxt.tag == "ref":
+                el.tail = " "  # trafilatura drops the space between adjacent links ("cancer therapy")
         elif tag in ("comments", "graphic"):
             doomed.append(el)
         else:
@@ -874,7 +942,7 @@ def load_html_generic(text: str) -> LoadedDocument:
     """
     root, truncated = _parse(text)
     if root is None:
-        return LoadedDocument("html", [], {"html_meta": {}, "time": [], "zone": None, "extractor": "trafilatura"})
+        return LoadedDocument("html", [], {**_empty_metadata(), "extractor": "trafilatura"})
     import trafilatura  # heavy import, only on this path
 
     xml: str | None
@@ -897,15 +965,7 @@ def load_html_generic(text: str) -> LoadedDocument:
         if doc is not None:
             _traf_to_html(doc)
             blocks = _walk(doc)
-    md = _head_metadata(root)
-    dates = _find_dates(root)
-    bylines = _find_bylines(root)
-    _drop(_chrome(root))
-    zone, zone_sel = _pick_zone(root, DEFAULT_ZONES)
-    _zone_metadata(md, zone, dates, bylines)
-    md["zone"] = zone_sel
-    if truncated:
-        md["html_truncated"] = True
+    md, zone = _metadata_and_zone(root, truncated, DEFAULT_ZONES)
     md["extractor"] = "trafilatura"
     if not blocks and zone is not None:
         blocks = _walk(zone)

@@ -20,7 +20,7 @@ A rule matches a block's text (``re.fullmatch`` unless ``search=True``; case-ins
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 Action = Literal[
