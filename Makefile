@@ -7,7 +7,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PYTHONHASHSEED := 0
 
-.PHONY: run test venv validate schemas golden lint clean
+.PHONY: run test venv validate schemas golden lint clean quality bench
 
 $(STAMP): requirements.lock pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or make PYTHON=/path/to/python3.11)"; exit 2; }
@@ -21,7 +21,7 @@ venv: $(STAMP)
 
 ## run: normalize the bundled raw/ corpus into normalized/ and validate it
 run: $(STAMP)
-	$(VENV)/bin/ingest normalize raw --out normalized
+	$(VENV)/bin/ingest normalize raw --out normalized --force
 	$(VENV)/bin/ingest validate normalized
 
 ## test: run the whole test suite
@@ -38,6 +38,14 @@ golden: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+## quality: score extraction against trafilatura/readability-lxml on ../shared/corpus (README "Extraction quality")
+quality: $(STAMP)
+	$(PY) -m bench.quality
+
+## bench: throughput of `ingest normalize` vs bare trafilatura on ../shared/corpus (README "Throughput")
+bench: $(STAMP)
+	$(PY) -m bench.throughput $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache

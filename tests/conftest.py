@@ -133,6 +133,8 @@ def fake_normalize(raw: bytes, meta: InputMeta) -> Record:
 def fake_normalizer(monkeypatch: pytest.MonkeyPatch):
     """Replace the (stub) normalizer used by ``ingest.pipeline.process`` with :func:`fake_normalize`."""
     monkeypatch.setattr("ingest.pipeline.normalize", fake_normalize)
+    # A monkeypatch lives in this process only: flows normalize inline, not in worker processes.
+    monkeypatch.setenv("INGEST_WORKERS", "1")
     return fake_normalize
 
 

@@ -29,7 +29,11 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 @pytest.mark.parametrize(
     ("argv", "must_mention"),
     [
-        (["--help"], ["normalize", "validate", "exit codes", "2  usage or environment error"]),
+        (
+            ["--help"],
+            ["normalize", "validate", "list", "show", "inspect", "exit codes", "2  usage or environment error",
+             "--quiet", "--json", "--debug"],
+        ),
         (
             ["normalize", "--help"],
             [
@@ -45,8 +49,12 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
             ["validate", "--help"],
             ["OUT_DIR", "--schemas", "records valid", "exit codes", "at least one problem"],
         ),
+        (["list", "--help"], ["OUT_DIR", "title, source, dates and version", "exit codes", "example"]),
+        (["show", "--help"], ["ID", "--out", "unique prefix", "input name", "--json", "exit codes"]),
+        (["inspect", "--help"], ["INPUT", "--out", "struck through", "exit codes", "quarantined", "example"]),
+        (["normalize", "--help"], ["report.md", "progress", "--json", "PREFECT_API_URL"]),
     ],
-    ids=["ingest", "normalize", "validate"],
+    ids=["ingest", "normalize", "validate", "list", "show", "inspect", "normalize-report-and-progress"],
 )
 def test_help_explains_arguments_outputs_and_exit_codes(argv, must_mention, capsys) -> None:
     code, out, _ = run_main(argv, capsys)
@@ -70,6 +78,15 @@ def test_help_explains_arguments_outputs_and_exit_codes(argv, must_mention, caps
         ),
         (lambda tmp: ["validate", str(tmp / "nope")], "OUT_DIR not found"),
         (lambda tmp: ["validate", str(tmp / "raw"), "--schemas", str(tmp / "nope")], "schema dir not found"),
+        (lambda tmp: ["list", str(tmp / "nope")], "OUT_DIR not found"),
+        (lambda tmp: ["list", str(tmp / "raw")], "no manifest.json in"),
+        (lambda tmp: ["show", "doc-0000000000000000", "--out", str(tmp / "raw")], "no record 'doc-0000000000000000'"),
+        (lambda tmp: ["show", "doc-1", "--out", str(tmp / "nope")], "OUT_DIR not found"),
+        (lambda tmp: ["inspect", str(tmp / "nope.txt")], "input not found"),
+        (lambda tmp: ["inspect", str(tmp / "raw")], "input is not a file"),
+        (lambda tmp: ["inspect", str(tmp / "raw" / "a.txt"), "--out", str(tmp / "blocker" / "p.html")], "cannot write"),
+        (lambda tmp: ["inspect", str(tmp / "raw" / "a.txt"), "--raw-dir", str(tmp / "blocker")], "is not under --raw-dir"),
+        (lambda tmp: ["inspect", str(tmp / "raw" / "a.txt"), "--out", str(tmp / "raw" / "p.html")], "become an input"),
     ],
     ids=[
         "missing-raw-dir",
@@ -78,6 +95,15 @@ def test_help_explains_arguments_outputs_and_exit_codes(argv, must_mention, caps
         "bad-batch-size",
         "missing-out-dir",
         "missing-schemas",
+        "list-missing-out-dir",
+        "list-without-manifest",
+        "show-unknown-record",
+        "show-missing-out-dir",
+        "inspect-missing-input",
+        "inspect-a-folder",
+        "inspect-unwritable-page",
+        "inspect-outside-raw-dir",
+        "inspect-page-inside-the-raw-dir",
     ],
 )
 def test_environment_errors_exit_2_with_one_line_and_no_traceback(
@@ -158,3 +184,177 @@ def test_schema_check_exits_1_when_the_schema_is_missing_or_stale(
     if write_first:
         assert schema.main(["--write", str(tmp_path)]) == 0
     assert schema.main(["--check", str(tmp_path)]) == expected
+
+
+# --------------------------------------------------------------------------- global options, Prefect
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    ("api_url", "message"),
+    [
+        (lambda: f"http://127.0.0.1:{closed_port()}/api", "Prefect server unreachable at http://127.0.0.1:"),
+        (lambda: "ftp://127.0.0.1/api", "PREFECT_API_URL is not an http(s) URL"),
+    ],
+    ids=["closed-port", "not-http"],
+)
+def test_an_unreachable_prefect_server_is_one_line_and_exit_2_before_the_flow_starts(
+    tmp_path: Path, monkeypatch, api_url, message, capsys
+) -> None:
+    write_files(tmp_path, {"raw/a.txt": "hello"})
+    monkeypatch.setenv("PREFECT_API_URL", api_url())
+    code, out, err = run_main(["normalize", str(tmp_path / "raw"), "--out", str(tmp_path / "out")], capsys)
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and err.startswith(f"ingest: error: {message}")
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+@pytest.mark.slow
+def test_the_installed_command_line_reports_an_unreachable_prefect_server_in_one_line(tmp_path: Path) -> None:
+    import os
+
+    write_files(tmp_path, {"raw/a.txt": "hello"})
+    port = closed_port()
+    env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "ingest.cli", "normalize", str(tmp_path / "raw"), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith(f"ingest: error: Prefect server unreachable at http://127.0.0.1:{port}/api: ")
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--json", "normalize", "NOPE", "--out", "OUT"], ["normalize", "NOPE", "--out", "OUT", "--json"]],
+    ids=["before-the-command", "after-the-command"],
+)
+def test_with_json_an_error_is_also_a_json_object_on_stdout(tmp_path: Path, argv, capsys) -> None:
+    argv = [str(tmp_path / a) if a in ("NOPE", "OUT") else a for a in argv]
+    code, out, err = run_main(argv, capsys)
+    assert code == 2
+    assert json.loads(out) == {"ok": False, "exit_code": 2, "error": f"raw dir not found: {tmp_path / 'NOPE'}"}
+    assert err.startswith("ingest: error: raw dir not found")
+
+
+def test_an_unexpected_error_is_one_line_with_a_hint_and_debug_shows_the_traceback(monkeypatch, capsys) -> None:
+    def boom(args):
+        raise RuntimeError("bug\nwith two lines")
+
+    monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", "h", "d", "e", cli.add_list_arguments, boom))
+    code, _, err = run_main(["list"], capsys)
+    assert code == 2
+    assert err == "ingest: error: internal error: RuntimeError: bug with two lines (rerun with --debug for the traceback)\n"
+    code, _, err = run_main(["list", "--debug"], capsys)
+    assert code == 2 and "Traceback" in err and err.rstrip().endswith("RuntimeError: bug with two lines")
+
+
+# --------------------------------------------------------------------------- list, show, validate output
+
+
+@pytest.fixture
+def two(tmp_path: Path) -> Path:
+    out = tmp_path / "two"
+    publish(out, [
+        Published("raw/a.txt", make_record(provenance={"input": "raw/a.txt"}, title="Alpha <b>page</b>")),
+        Published("raw/nci/b.txt", make_record(
+            provenance={"input": "raw/nci/b.txt", "removals": [
+                {"rule": "acs.text_size", "kind": "widget", "reason": "widget", "text": "+ -Text Size", "count": 1}]},
+            title="Beta\x1b[31m page")),
+    ])
+    return out
+
+
+def test_list_shows_each_records_title_source_dates_and_version(two: Path, capsys) -> None:
+    code, out, _ = run_main(["list", str(two)], capsys)
+    assert code == 0
+    for text in ("Alpha <b>page</b>", "American Cancer", "(acs)", "reviewed 2024-01-17", "2 records, 0 quarantined"):
+        assert text in out
+    from ingest import PIPELINE_VERSION
+
+    assert PIPELINE_VERSION in out
+    assert "\x1b" not in out, "a title cannot send terminal escape sequences"
+
+
+def test_list_json_is_one_object_with_every_record(two: Path, capsys) -> None:
+    code, out, _ = run_main(["list", str(two), "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and len(data["records"]) == 2
+    assert {r["input"] for r in data["records"]} == {"raw/a.txt", "raw/nci/b.txt"}
+    assert all(r["dates"]["last_reviewed"] == "2024-01-17" and r["version"] for r in data["records"])
+
+
+@pytest.mark.parametrize(
+    "key",
+    [lambda ids: ids["raw/a.txt"], lambda ids: ids["raw/a.txt"][:9], lambda ids: "raw/a.txt"],
+    ids=["full-id", "unique-prefix", "input-name"],
+)
+def test_show_finds_a_record_by_id_prefix_or_input_and_prints_it_readably(two: Path, key, capsys) -> None:
+    ids = {e["input"]: e["id"] for e in json.loads((two / "manifest.json").read_bytes())["records"]}
+    code, out, _ = run_main(["show", key(ids), "--out", str(two)], capsys)
+    assert code == 0
+    for text in ("Alpha <b>page</b>", f"id: {ids['raw/a.txt']}", "What is breast cancer?",
+                 "Breast cancer starts when cells", "reviewed 2024-01-17 (body:Last Medical Review)"):
+        assert text in out
+
+
+def test_show_lists_what_cleaning_removed_and_json_prints_the_record_as_published(two: Path, capsys) -> None:
+    code, out, _ = run_main(["show", "raw/nci/b.txt", "--out", str(two)], capsys)
+    assert code == 0 and "acs.text_size [widget] ×1: + -Text Size" in out and "\x1b" not in out
+    ids = {e["input"]: e["id"] for e in json.loads((two / "manifest.json").read_bytes())["records"]}
+    code, out, _ = run_main(["show", ids["raw/nci/b.txt"], "--out", str(two), "--json"], capsys)
+    assert out == (two / "records" / f"{ids['raw/nci/b.txt']}.json").read_text()
+
+
+def test_an_ambiguous_prefix_names_the_candidates(two: Path, capsys) -> None:
+    code, _, err = run_main(["show", "acs-", "--out", str(two)], capsys)
+    assert code == 2 and "matches 2 records" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected_stdout"),
+    [([], "1 records valid\n"), (["--quiet"], ""), (["-q"], "")],
+    ids=["default", "quiet", "short-quiet"],
+)
+def test_validate_output_follows_quiet(out: Path, flags, expected_stdout, capsys) -> None:
+    assert run_main(["validate", str(out), *flags], capsys)[:2] == (0, expected_stdout)
+
+
+def test_validate_json_gives_counts_and_problems(out: Path, capsys) -> None:
+    code, stdout, _ = run_main(["validate", str(out), "--json"], capsys)
+    assert code == 0
+    assert json.loads(stdout) == {"ok": True, "exit_code": 0, "records_checked": 1, "records_valid": 1,
+                                  "problems": []}
+
+
+# --------------------------------------------------------------------------- normalize through the flow
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("flags", "check"),
+    [
+        ([], lambda out, err: out.splitlines()[0].startswith("published 2 (written 2")
+         and "normalize: 3/3 documents (100%)" in err),
+        (["--quiet"], lambda out, err: out == "QUARANTINED raw/b.txt: decode: input is empty\n" and err == ""),
+        (["--json"], lambda out, err: json.loads(out)["published"] == 2 and json.loads(out)["exit_code"] == 1
+         and json.loads(out)["report"].endswith("report.md") and err == ""),
+    ],
+    ids=["plain-progress-lines-on-stderr-off-a-terminal", "quiet-prints-only-problems", "json-prints-one-object"],
+)
+def test_normalize_shows_progress_and_a_summary_as_the_options_say(
+    prefect_harness, fake_normalizer, tmp_path: Path, flags, check, capsys
+) -> None:
+    raw = write_files(tmp_path / "raw", {"a.txt": "A\nbody", "b.txt": "", "c.txt": "C\nbody"})
+    code, out, err = run_main(["normalize", str(raw), "--out", str(tmp_path / "out"), *flags], capsys)
+    assert code == 1
+    assert check(out, err), (out, err)
+    assert (tmp_path / "out" / "report.md").is_file()

@@ -521,3 +521,32 @@ def test_every_corpus_page_loads_quickly():
     assert len(docs) == len(pages) >= 40
     assert elapsed < 10  # ~0.3 s on a laptop; generous for busy CI machines
     assert sum(1 for d in docs if d.blocks) >= len(docs) - 1
+
+
+# ---------------------------------------------------------------------------------------------
+# cancer.gov structure fixes (issue 4)
+
+
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ("<p>Bone has marrow.<figure><img src='x.jpg'><figcaption>Anatomy of the bone.</figcaption></figure> More text.</p>",
+         [("paragraph", "Bone has marrow. More text."), ("paragraph", "Anatomy of the bone.")]),
+        ("<ol><li><p>Step one.<figure><figcaption>Caption.</figcaption></figure></p></li><li>Step two.</li></ol>",
+         [("list", "Step one.\nStep two."), ("paragraph", "Caption.")]),
+        ("<h2 id='x'><p>How does immunotherapy work?</p></h2><p>It helps.</p>",
+         [("heading", "How does immunotherapy work?"), ("paragraph", "It helps.")]),
+    ],
+    ids=["a figure inside a paragraph becomes its own block after it",
+         "a figure inside a list item comes after the list",
+         "a heading whose text libxml2 moved into a following paragraph gets it back"],
+)
+def test_cancer_gov_markup_quirks_give_clean_blocks(body, expected):
+    assert [(b.kind, b.plain()) for b in blocks(page(f"<main>{body}</main>"))] == expected
+
+
+def test_what_a_drop_selector_removes_is_reported_for_provenance():
+    doc = load_html(page("<main><p>Kept.</p><div class='on-this-page'>On This Page</div></main>"),
+                    drop_selectors=(".on-this-page",))
+    assert doc.metadata["dropped"] == [[".on-this-page", "On This Page"]]
+    assert [b.text for b in doc.blocks] == ["Kept."]

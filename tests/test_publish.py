@@ -127,16 +127,18 @@ def test_record_files_no_longer_published_are_removed_as_stale(
     assert [r["input"] for r in load_manifest(tmp_path)["records"]] == ["raw/b.txt"]
 
 
-def test_a_second_input_with_the_same_id_is_quarantined_naming_the_first(tmp_path: Path) -> None:
+def test_a_second_input_with_the_same_id_is_listed_as_a_duplicate_of_the_first_not_quarantined(tmp_path: Path) -> None:
+    # same format, no fetched_at: the input name decides (deterministic whatever the input order)
     first = published("raw/1.txt", id="acs-0123456789abcdef", title="First")
     second = published("raw/2.txt", id="acs-0123456789abcdef", title="Second")
-    summary = publish(tmp_path, [first, second])
-    assert (summary.published, summary.quarantined) == (1, 1)
-    q = summary.quarantined_outcomes[0]
-    assert (q.input, q.stage, q.kind) == ("raw/2.txt", "publish", "DuplicateId")
-    assert "raw/1.txt" in q.reason and "acs-0123456789abcdef" in q.reason
-    assert json.loads(record_path(tmp_path, "acs-0123456789abcdef").read_bytes())["title"] == "First"
-    assert load_manifest(tmp_path)["quarantined"][0]["input"] == "raw/2.txt"
+    summary = publish(tmp_path, [second, first])
+    assert (summary.published, summary.quarantined, summary.duplicates) == (1, 0, 1)
+    rec = json.loads(record_path(tmp_path, "acs-0123456789abcdef").read_bytes())
+    assert rec["title"] == "First"
+    assert rec["provenance"]["duplicates"] == ["raw/2.txt"]
+    manifest = load_manifest(tmp_path)
+    assert manifest["quarantined"] == []
+    assert [(d["input"], d["duplicate_of"]) for d in manifest["duplicates"]] == [("raw/2.txt", "raw/1.txt")]
 
 
 @pytest.mark.parametrize(
@@ -167,7 +169,8 @@ def test_the_manifest_lists_records_sorted_by_id_and_quarantined_sorted_by_input
     publish(tmp_path, outs)
     manifest = load_manifest(tmp_path)
     assert (tmp_path / "manifest.json").read_bytes() == canonical_json(manifest)
-    assert set(manifest) == {"schema_version", "pipeline_version", "records", "quarantined"}
+    assert set(manifest) == {"schema_version", "pipeline_version", "records", "quarantined", "duplicates",
+                             "near_duplicates"}
     assert (manifest["schema_version"], manifest["pipeline_version"]) == (SCHEMA_VERSION, PIPELINE_VERSION)
     ids = [e["id"] for e in manifest["records"]]
     assert ids == sorted(ids)

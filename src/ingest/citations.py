@@ -12,7 +12,25 @@ from dataclasses import dataclass, field
 from .blocks import Block
 from .links import resolve
 
-_PUBMED = re.compile(r"(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(?:\?term=)?(?P<pmid>\d+)", re.I)
+# PubMed links as NCI writes them: /pubmed/123, pubmed.ncbi.nlm.nih.gov/123, ?term=123, and the old
+# Entrez form (PDQ reference lists): entrez/query.fcgi?cmd=Retrieve&db=PubMed&list_uids=123
+_PUBMED = re.compile(
+    r"(?:ncbi\.nlm\.nih\.gov/pubmed/|pubmed\.ncbi\.nlm\.nih\.gov/)(?:\?term=)?(?P<pmid>\d+)"
+    r"|ncbi\.nlm\.nih\.gov/entrez/query\.fcgi\?(?:[^#]*?&)?db=pubmed&(?:[^#]*?&)?list_uids=(?P<uid>\d+)",
+    re.I,
+)
+_REF_PUBMED_LABEL = re.compile(r"\s*\[PubMed Abstract\]\s*$", re.I)
+
+
+def pubmed_id(href: str) -> str | None:
+    """PMID of a PubMed link in any of the forms NCI pages use, else None.
+
+    >>> [pubmed_id(h) for h in ["http://www.ncbi.nlm.nih.gov/pubmed/22494120", "https://pubmed.ncbi.nlm.nih.gov/26389485/",
+    ...  "http://www.ncbi.nlm.nih.gov/entrez/query.fcgi?cmd=Retrieve&db=PubMed&list_uids=26111473&dopt=Abstract", "/x"]]
+    ['22494120', '26389485', '26111473', None]
+    """
+    m = _PUBMED.search(href)
+    return (m["pmid"] or m["uid"]) if m else None
 # "NCCN Guidelines for Patients: Acute Myeloid Leukemia" (a name, optional year), stopping at punctuation
 _NCCN_FULL = re.compile(
     r"NCCN Guidelines for Patients:\s*(?P<name>[A-Z][A-Za-z'’ -]*?[A-Za-z])\s*(?:\((?P<year>\d{4})\))?(?=\s*(?:[,.;:)\"”(]|$|\s(?:note|notes|say|says|state|states|recommend|recommends)\b))"
@@ -73,11 +91,11 @@ class CitationFinder:
     def scan(self, b: Block, section_text_parts: list[str]) -> list[str]:
         ids: list[str] = []
         for lk in b.links:
-            m = _PUBMED.search(lk.href)
-            if m:
+            pmid = pubmed_id(lk.href)
+            if pmid:
                 url = resolve(lk.href, self.base_url) or lk.href
-                ids.append(self.index.add(f"pmid:{m['pmid']}", kind="pubmed", text=lk.text, title=None, url=url,
-                                          pmid=m["pmid"], year=None, origin="body"))
+                ids.append(self.index.add(f"pmid:{pmid}", kind="pubmed", text=lk.text, title=None, url=url,
+                                          pmid=pmid, year=None, origin="body"))
         text = b.plain()
         if "NCCN" in text:
             ids.extend(self._nccn(text))
@@ -123,15 +141,24 @@ class CitationFinder:
         pmid = None
         url = None
         for lk in links:
-            m = _PUBMED.search(lk.href)
-            if m:
-                pmid, url = m["pmid"], resolve(lk.href, self.base_url)
+            pmid = pubmed_id(lk.href)
+            if pmid:
+                url = resolve(lk.href, self.base_url)
                 break
         if url is None and links:
             url = resolve(links[0].href, self.base_url)
+        text = _REF_PUBMED_LABEL.sub("", text) or text
         ym = _YEAR.search(text)
         key = f"pmid:{pmid}" if pmid else f"ref:{text.lower()}"
         return self.index.add(key, kind="reference", text=text, title=None, url=url, pmid=pmid,
+                              year=int(ym.group(0)) if ym else None, origin=origin)
+
+    def add_publisher(self, text: str, pmid: str | None, origin: str) -> str:
+        """The document's own citation ("PDQ® Adult Treatment Editorial Board. ... [PMID: 26389485]")."""
+        ym = _YEAR.search(text)
+        key = f"pmid:{pmid}" if pmid else f"publisher:{text.lower()}"
+        return self.index.add(key, kind="publisher", text=text, title=None,
+                              url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else None, pmid=pmid,
                               year=int(ym.group(0)) if ym else None, origin=origin)
 
     def add_front_matter(self, citation: str) -> None:

@@ -44,6 +44,7 @@ class Captured:
     notices: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
     guideline_lines: list[str] = field(default_factory=list)
     related_questions: list[str] = field(default_factory=list)
+    citations: list[tuple[str, str | None, str]] = field(default_factory=list)  # (text, pmid, rule id)
 
 
 def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals) -> tuple[list[Block], Captured]:
@@ -65,6 +66,14 @@ def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals
                     b.text = new
             if not b.text:
                 continue
+        if strip_rules and b.kind == "list":
+            for r in strip_rules:
+                for k, it in enumerate(b.items):
+                    new = clean_inline(r.regex.sub(" ", it))
+                    if new != it:
+                        removals.add(r.id, r.kind, r.reason, "".join(m.group(0) for m in r.regex.finditer(it)))
+                        b.items[k] = new
+            b.items = [it for it in b.items if it]
         if b.kind == "list":
             b.items = [it for it in b.items if not _drop_item(it, line_rules, removals)]
             if b.items:
@@ -73,7 +82,7 @@ def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals
         if b.kind == "table":
             out.append(b)
             continue
-        rule, m = _match(b.text, line_rules, len(out))
+        rule, m = _match(b.text, line_rules, len(out), b.kind)
         if rule is None or m is None:
             out.append(b)
             continue
@@ -102,15 +111,52 @@ def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals
         elif act == "related_questions":
             removals.add(rule.id, rule.kind, rule.reason, b.text)
             i = _related(blocks, i, rule, cap, removals)
+        elif act == "drop_section":
+            removals.add(rule.id, rule.kind, rule.reason, b.text)
+            i = _drop_section(blocks, i, b.level, rule, line_rules, cap, removals)
     return out, cap
+
+
+def _drop_section(
+    blocks: list[Block], i: int, level: int, rule: Rule, line_rules: list[Rule], cap: Captured, removals: Removals
+) -> int:
+    """Remove the blocks under a heading of ``level`` (up to the next heading at that level or above).
+
+    Capture rules still read what they are for (a citation, a date) from the removed blocks; the
+    first paragraph under a sub-heading matching ``rule.next_pattern`` becomes a notice.
+    """
+    captures = [r for r in line_rules if r.action == "capture"]
+    notice_next = False
+    while i < len(blocks):
+        b = blocks[i]
+        if b.kind == "heading" and (b.level or 2) <= (level or 2):
+            break
+        i += 1
+        text = b.plain()
+        if b.kind == "heading":
+            notice_next = bool(rule.next_regex and rule.next_regex.fullmatch(text))
+            removals.add(rule.id, rule.kind, rule.reason, text)
+            continue
+        if notice_next and b.kind == "paragraph":
+            cap.notices.append((rule.notice_kind or "about", text))
+            notice_next = False
+        r, m = _match(text, captures, 0, b.kind)
+        if r is not None and m is not None:
+            _capture(r, m, cap)
+            removals.add(r.id, r.kind, r.reason, text)
+        else:
+            removals.add(rule.id, rule.kind, rule.reason, text)
+    return i
 
 
 _GUIDELINE_LINE = re.compile(r"\bNCCN Guidelines\b", re.I)
 
 
-def _match(text: str, rules: list[Rule], position: int) -> tuple[Rule | None, re.Match[str] | None]:
+def _match(text: str, rules: list[Rule], position: int, kind: str = "paragraph") -> tuple[Rule | None, re.Match[str] | None]:
     for r in rules:
         if r.within_first is not None and position >= r.within_first:
+            continue
+        if r.action == "drop_section" and kind != "heading":
             continue
         m = r.regex.search(text) if r.search else r.regex.fullmatch(text)
         if m:
@@ -139,6 +185,8 @@ def _capture(rule: Rule, m: re.Match[str], cap: Captured) -> None:
         cap.crumbs = [clean_inline(c) for c in re.split(r"-{2,}", g["crumbs"]) if clean_inline(c)]
     if g.get("service"):
         cap.service = clean_inline(g["service"])
+    if g.get("citation"):
+        cap.citations.append((clean_inline(g["citation"]), g.get("pmid"), rule.id))
 
 
 def _split(blocks: list[Block], rules: list[Rule]) -> list[Block]:

@@ -2,29 +2,165 @@
 
     ingest normalize RAW_DIR... --out OUT_DIR [--batch-size N]
     ingest validate OUT_DIR [--schemas DIR]
+    ingest list [OUT_DIR]
+    ingest show ID [--out OUT_DIR]
+    ingest inspect INPUT [--out PAGE.html]
+    ingest fetch --sources FILE --raw RAW_DIR --out OUT_DIR [--source NAME]...
+    ingest serve --sources FILE [--raw RAW_DIR] [--out OUT_DIR] [--source NAME]... [--dry-run]
 
-Exit codes: 0 ok, 1 something was quarantined / invalid, 2 usage or environment error.
+Global options, accepted before or after the command: ``--quiet``, ``--json``, ``--debug``,
+``--verbose``. Exit codes: 0 ok, 1 something was quarantined / invalid, 2 usage or environment error.
+
+Adding a command: write ``cmd_x(args) -> int`` and ``add_x_arguments(parser)``, then
+``register(Command("x", help=..., description=..., epilog=..., add_arguments=add_x_arguments,
+run=cmd_x))``. Every command then gets the global options, one-line errors (an :class:`IngestError` or
+``OSError`` prints ``ingest: error: <message>`` and exits 2; ``--debug`` adds the traceback) and, with
+``--json``, ``{"ok": false, "error": ...}`` on stdout for errors. Use :func:`ui` for output (it honours
+``--quiet`` / ``--json``), :func:`progress_sink` for a progress display and :func:`start_prefect`
+before running a flow (quiet Prefect logs, fail fast when PREFECT_API_URL is unreachable).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import IngestError
+from .fetch import commands as fetch_commands
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_ENV = 0, 1, 2
 
 #: Where ``ingest validate`` looks for schemas by default: the repo's schemas/ next to src/.
 DEFAULT_SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+#: Where ``ingest show`` / ``ingest list`` look for records by default.
+DEFAULT_OUT_DIR = Path("normalized")
+#: Seconds to wait for PREFECT_API_URL's /health before giving up.
+PREFECT_HEALTH_TIMEOUT = 3.0
 
 
 class UsageError(IngestError):
     """Bad arguments or environment detected before any work starts (exit 2)."""
 
+
+# --------------------------------------------------------------------------- output
+
+
+class UI:
+    """Where a command's output goes, per the global options.
+
+    - ``say``: human lines on stdout (silent with ``--quiet`` or ``--json``)
+    - ``problem``: problem lines on stdout (silent with ``--json`` only; ``--quiet`` keeps them)
+    - ``result``: the command's one JSON document on stdout (only with ``--json``)
+    """
+
+    def __init__(self, quiet: bool = False, json_mode: bool = False) -> None:
+        self.quiet = quiet
+        self.json = json_mode
+
+    def say(self, line: str = "") -> None:
+        if not (self.quiet or self.json):
+            print(line)
+
+    def problem(self, line: str) -> None:
+        if not self.json:
+            print(line)
+
+    def result(self, data: Any) -> None:
+        if self.json:
+            print(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
+
+
+def ui(args: argparse.Namespace) -> UI:
+    return UI(quiet=getattr(args, "quiet", False), json_mode=getattr(args, "json", False))
+
+
+def progress_sink(args: argparse.Namespace) -> Any:
+    """A rich bar on a terminal, plain periodic lines otherwise, nothing with --quiet/--json (stderr)."""
+    from .progress import make_sink
+
+    return make_sink(quiet=getattr(args, "quiet", False), json_mode=getattr(args, "json", False))
+
+
+# --------------------------------------------------------------------------- Prefect
+
+
+def configure_prefect_env(verbose: bool) -> None:
+    """Must run before prefect is imported: its settings are read at import time.
+
+    Without ``--verbose`` Prefect's console output is silenced (its failure logs carry tracebacks;
+    the CLI prints one line instead) while its loggers keep INFO, so flow-run logs (progress lines)
+    still reach the Prefect API and UI.
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")  # Prefect's client telemetry and its first-run notice
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_DEBUG_LEVEL", "CRITICAL")
+        os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
+
+
+# Kept for callers of the old name.
+_configure_prefect_env = configure_prefect_env
+
+
+def prefect_api_url() -> str | None:
+    """PREFECT_API_URL from the environment, else from the active Prefect profile; None = temporary server."""
+    url = os.environ.get("PREFECT_API_URL", "").strip()
+    if url:
+        return url
+    try:
+        from prefect.settings import PREFECT_API_URL
+
+        return (PREFECT_API_URL.value() or "").strip() or None
+    except Exception:  # noqa: BLE001 - no profile: Prefect starts a temporary server
+        return None
+
+
+def check_prefect_api(url: str | None, timeout: float = PREFECT_HEALTH_TIMEOUT) -> None:
+    """Raise :class:`UsageError` unless ``url``'s ``/health`` answers within ``timeout`` seconds.
+
+    Any HTTP answer but 404 counts as reachable (auth problems are Prefect's to report); a refused
+    connection, a DNS failure or a timeout does not.
+    """
+    if not url:
+        return
+    import urllib.error
+    import urllib.request
+
+    health = url.rstrip("/") + "/health"
+    hint = "start it, or unset PREFECT_API_URL to run with a temporary local server"
+    if not health.lower().startswith(("http://", "https://")):
+        raise UsageError(f"PREFECT_API_URL is not an http(s) URL: {url!r}")
+    try:
+        with urllib.request.urlopen(health, timeout=timeout):  # noqa: S310 - scheme checked above
+            return
+    except urllib.error.HTTPError as e:
+        if e.code == 404:
+            raise UsageError(f"Prefect server at {url} has no /health (is PREFECT_API_URL the API URL, "
+                             "ending in /api?)") from e
+        return
+    except (urllib.error.URLError, OSError, ValueError) as e:
+        reason = getattr(e, "reason", e)
+        reason = getattr(reason, "strerror", None) or str(reason) or type(e).__name__
+        if isinstance(e, TimeoutError) or "timed out" in str(reason):
+            reason = f"no answer within {timeout:g} s"
+        raise UsageError(f"Prefect server unreachable at {url}: {reason} ({hint})") from e
+
+
+def start_prefect(args: argparse.Namespace) -> None:
+    """Call before importing the flow module: quiet Prefect logs, then check the server is reachable."""
+    configure_prefect_env(getattr(args, "verbose", False))
+    check_prefect_api(prefect_api_url())
+
+
+# --------------------------------------------------------------------------- help texts
 
 NORMALIZE_HELP = """\
 Normalize every input file under RAW_DIR(s) into validated JSON records in OUT_DIR;
@@ -38,21 +174,49 @@ Outputs:
   OUT_DIR/records/<id>.json   one record per published input (rewritten only if it changed)
   OUT_DIR/manifest.json       records (id, path, input, hashes, title) and quarantined inputs
                               (input, stage, kind, reason); stale record files are removed
+  OUT_DIR/report.md           the run report (per source: published, new, updated, unchanged,
+                              quarantined with reasons; most frequent removals); rewritten every
+                              run, also published as the Prefect artifact normalize-report-<OUT_DIR>
+  stderr                      progress: a bar on a terminal, a plain line every 10 s otherwise
   stdout                      "published N (written W, unchanged U), quarantined Q, stale removed S"
                               then one "QUARANTINED input: stage: reason" line per quarantined input
+                              (--json: the summary as one JSON object; --quiet: the QUARANTINED lines)
+
+If PREFECT_API_URL is set, the server's /health must answer within a few seconds, else exit 2.
 """
 
 VALIDATE_HELP = """\
 Check a published OUT_DIR: every records/*.json against the JSON Schema and the record model, and
 manifest.json against the record files (each listed file exists, ids and hashes match, no record
-file is unlisted). Prints one line per problem, then "N records valid".
+file is unlisted). Prints one line per problem, then "N records valid". Other files in OUT_DIR
+(report.md) are not checked.
+"""
+
+LIST_HELP = """\
+List the records published in OUT_DIR (default: normalized): id, title, source, dates and version
+(the pipeline version of the manifest), then the number of quarantined inputs.
+"""
+
+SHOW_HELP = """\
+Print one record readably: title, source, dates, notices, sections, citations, glossary and what
+cleaning removed. ID is a record id (doc-4c1ae767377997c4), a unique prefix of one (doc-4c1a), or an
+input name as listed in the manifest (raw/000_1cf3df3bac4fc228.txt). --json prints the record as
+published.
+"""
+
+INSPECT_HELP = """\
+Write one self-contained HTML page that shows INPUT as the pipeline saw it (the decoded text; HTML
+and XML as their visible text), with every span that cleaning removed struck through and labelled with
+its rule, redaction repairs, glossary terms and citations highlighted, HTML outside the content zone
+greyed as not read, and beside it the resulting record's sections, notices, citations and glossary. Exit 1 if INPUT is quarantined (the page says
+why). Nothing is published; the page contains no scripts and escapes all document text.
 """
 
 TOP_EXIT = """\
 exit codes:
   0  ok
-  1  an input was quarantined (normalize) or a problem was found (validate)
-  2  usage or environment error
+  1  an input was quarantined (normalize, inspect) or a problem was found (validate)
+  2  usage or environment error (one line on stderr; --debug for the traceback)
 
 Run `ingest COMMAND --help` for a command's arguments and outputs.
 """
@@ -61,10 +225,12 @@ NORMALIZE_EXIT = """\
 exit codes:
   0  every input was published
   1  at least one input was quarantined (listed on stdout and in manifest.json)
-  2  usage or environment error: missing raw dir, unwritable OUT_DIR, internal error
+  2  usage or environment error: missing raw dir, unwritable OUT_DIR, Prefect server unreachable,
+     internal error
 
-example:
+examples:
   ingest normalize raw --out normalized
+  ingest normalize raw --out normalized --json | jq .quarantined
 """
 
 VALIDATE_EXIT = """\
@@ -77,13 +243,289 @@ example:
   ingest validate normalized
 """
 
+LIST_EXIT = """\
+exit codes:
+  0  listed
+  2  OUT_DIR or its manifest.json does not exist
+
+example:
+  ingest list normalized
+"""
+
+SHOW_EXIT = """\
+exit codes:
+  0  shown
+  2  no such record (or an ambiguous prefix), or OUT_DIR does not exist
+
+examples:
+  ingest show doc-4c1ae767377997c4
+  ingest show raw/004_c67a55daeefbee0f.txt --out normalized
+"""
+
+INSPECT_EXIT = """\
+exit codes:
+  0  the page was written and INPUT would be published
+  1  the page was written and INPUT would be quarantined
+  2  INPUT does not exist, or the page cannot be written
+
+example:
+  ingest inspect raw/000_1cf3df3bac4fc228.txt --out page.html
+"""
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def add_normalize_arguments(n: argparse.ArgumentParser) -> None:
+    n.add_argument(
+        "raw_dirs",
+        nargs="+",
+        metavar="RAW_DIR",
+        type=Path,
+        help="folder(s) of raw inputs, walked recursively",
+    )
+    n.add_argument(
+        "--out", required=True, metavar="OUT_DIR", type=Path, help="output folder (created if missing)"
+    )
+    n.add_argument(
+        "--batch-size", type=int, default=50, metavar="N", help="inputs per Prefect task run (default: 50)"
+    )
+    # issue 5: parallelism, scale-out, incremental reruns (README "Throughput")
+    n.add_argument(
+        "--workers", type=int, default=None, metavar="N",
+        help="local worker processes (default: INGEST_WORKERS, else one per core; 1 = in-process)",
+    )
+    n.add_argument(
+        "--dask-address", default=None, metavar="ADDR",
+        help="run the batches on the Dask cluster whose scheduler is at ADDR (tcp://host:8786); "
+             "raw dirs and OUT_DIR must be at the same paths on every worker",
+    )
+    n.add_argument(
+        "--force", action="store_true",
+        help="normalize every input again, even those unchanged since the last run (after a rule change "
+             "that did not bump the pipeline version)",
+    )
+
+
+def cmd_normalize(args: argparse.Namespace) -> int:
+    from .publish import ensure_out_dir
+    from .sources import check_raw_dirs
+
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    # Fail fast, before Prefect starts (seconds) and without a flow-failure traceback in its logs.
+    check_raw_dirs(args.raw_dirs)
+    for raw in args.raw_dirs:
+        out, raw_r = args.out.resolve(), raw.resolve()
+        if out == raw_r or out.is_relative_to(raw_r):
+            raise UsageError(f"OUT_DIR {args.out} is inside raw dir {raw}: its records would become inputs")
+    ensure_out_dir(args.out)
+
+    from .prefect_api import start_early
+
+    configure_prefect_env(getattr(args, "verbose", False))  # first: the early server inherits it
+    start_early()  # issue 5: Prefect's temporary API server boots while Prefect is imported (~3 s a run)
+    start_prefect(args)
+    from .flow import run_normalize
+    from .progress import attached
+
+    with attached(progress_sink(args)):
+        result = run_normalize(
+            raw_dirs=[str(d) for d in args.raw_dirs], out_dir=str(args.out), batch_size=args.batch_size,
+            workers=args.workers, incremental=not args.force, dask_address=args.dask_address,
+        )
+    return print_normalize_summary(result, ui(args), out_dir=args.out)
+
+
+def print_normalize_summary(result: dict, out: UI | None = None, out_dir: Path | None = None) -> int:
+    """Print the summary line and one line per quarantined input; return the exit code."""
+    out = out or UI()
+    code = EXIT_PROBLEMS if result["quarantined"] else EXIT_OK
+    out.say(
+        f"published {result['published']} (written {result['written']}, unchanged {result['unchanged']}), "
+        f"quarantined {result['quarantined']}, stale removed {result['removed_stale']}"
+    )
+    for q in result["quarantined_outcomes"]:
+        out.problem(f"QUARANTINED {q['input']}: {q['stage']}: {q['reason']}")
+    if out.json:
+        from .report import REPORT_NAME
+
+        report = out_dir / REPORT_NAME if out_dir is not None else None
+        out.result({"ok": code == EXIT_OK, "exit_code": code, **result,
+                    "report": str(report) if report is not None and report.is_file() else None})
+    return code
+
+
+def add_validate_arguments(v: argparse.ArgumentParser) -> None:
+    v.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="a folder written by `ingest normalize`")
+    v.add_argument(
+        "--schemas",
+        metavar="DIR",
+        type=Path,
+        default=None,
+        help="folder holding record.schema.json (default: the repo's schemas/, else generated from the models)",
+    )
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validate import check_dir
+
+    if not args.out_dir.is_dir():
+        raise UsageError(f"OUT_DIR not found: {args.out_dir}")
+    schema_dir = args.schemas
+    if schema_dir is not None and not schema_dir.is_dir():
+        raise UsageError(f"schema dir not found: {schema_dir}")
+    if schema_dir is None and DEFAULT_SCHEMA_DIR.is_dir():
+        schema_dir = DEFAULT_SCHEMA_DIR
+    report = check_dir(args.out_dir, schema_dir)
+    out = ui(args)
+    for problem in report.problems:
+        out.problem(problem)
+    out.say(
+        f"{report.records_valid} records valid"
+        + (f", {len(report.problems)} problems" if report.problems else "")
+    )
+    out.result({"ok": report.ok, "exit_code": EXIT_OK if report.ok else EXIT_PROBLEMS,
+                "records_checked": report.records_checked, "records_valid": report.records_valid,
+                "problems": report.problems})
+    return EXIT_OK if report.ok else EXIT_PROBLEMS
+
+
+def add_list_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out_dir", metavar="OUT_DIR", type=Path, nargs="?", default=DEFAULT_OUT_DIR,
+                   help="a folder written by `ingest normalize` (default: normalized)")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from . import show
+
+    rows, manifest = show.list_records(args.out_dir)
+    out = ui(args)
+    if out.json:
+        out.result({"ok": True, "exit_code": EXIT_OK, "pipeline_version": manifest.get("pipeline_version"),
+                    "records": rows, "quarantined": manifest.get("quarantined", [])})
+    elif not out.quiet:
+        show.print_list(rows, manifest)
+    return EXIT_OK
+
+
+def add_show_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("record", metavar="ID", help="record id, unique id prefix, or input name")
+    p.add_argument("--out", metavar="OUT_DIR", type=Path, default=DEFAULT_OUT_DIR,
+                   help="where the records are (default: normalized)")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from . import show
+
+    path = show.find_record(args.out, args.record)
+    out = ui(args)
+    if out.json:
+        sys.stdout.write(path.read_text(encoding="utf-8"))
+    elif not out.quiet:
+        show.print_record(json.loads(path.read_bytes()))
+    return EXIT_OK
+
+
+def add_inspect_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", metavar="INPUT", type=Path, help="a raw input file (.txt, .md, .html)")
+    p.add_argument("--out", metavar="PAGE", type=Path, default=None,
+                   help="where to write the page (default: ./<INPUT file name>.inspect.html; - for stdout)")
+    p.add_argument("--raw-dir", metavar="DIR", type=Path, default=None,
+                   help="the raw folder INPUT is named relative to, as by `ingest normalize` "
+                        "(default: INPUT's own folder); it decides the record id of an input without URL")
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .inspect_page import inspect_file
+
+    path: Path = args.input
+    if not path.exists():
+        raise UsageError(f"input not found: {path}")
+    if not path.is_file():
+        raise UsageError(f"input is not a file: {path}")
+    page = inspect_file(path, args.raw_dir)
+    target = args.out if args.out is not None else Path(path.name + ".inspect.html")
+    if str(target) == "-":
+        sys.stdout.write(page.html)
+    else:
+        from .publish import atomic_write
+
+        if target.is_dir():
+            raise UsageError(f"--out is a directory: {target}")
+        raw_dir = (args.raw_dir or path.parent).resolve()
+        if target.resolve().is_relative_to(raw_dir):
+            raise UsageError(f"the page {target} would be inside raw dir {raw_dir} and become an input: "
+                             "pass --out elsewhere")
+        try:
+            atomic_write(target, page.html.encode("utf-8"))
+        except OSError as e:
+            raise UsageError(f"cannot write {target}: {e.strerror or e}") from e
+    code = EXIT_OK if page.quarantined is None else EXIT_PROBLEMS
+    out = ui(args)
+    if str(target) != "-":
+        out.say(f"wrote {target}: {page.summary_line()}")
+        if page.quarantined is not None:
+            out.problem(f"QUARANTINED {page.input}: {page.quarantined['stage']}: {page.quarantined['reason']}")
+        out.result({"ok": code == EXIT_OK, "exit_code": code, "page": str(target), **page.as_dict()})
+    return code
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    description: str
+    epilog: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+#: Commands in the order `ingest --help` lists them; :func:`register` adds one.
+COMMANDS: dict[str, Command] = {}
+
+
+def register(command: Command) -> Command:
+    COMMANDS[command.name] = command
+    return command
+
+
+register(Command("normalize", "normalize raw inputs into OUT_DIR (exit 1 if any input was quarantined)",
+                 NORMALIZE_HELP, NORMALIZE_EXIT, add_normalize_arguments, cmd_normalize))
+register(Command("validate", "check records and manifest in OUT_DIR (exit 1 on any problem)",
+                 VALIDATE_HELP, VALIDATE_EXIT, add_validate_arguments, cmd_validate))
+register(Command("list", "list the records in OUT_DIR with title, source, dates and version",
+                 LIST_HELP, LIST_EXIT, add_list_arguments, cmd_list))
+register(Command("show", "print one record readably", SHOW_HELP, SHOW_EXIT, add_show_arguments, cmd_show))
+register(Command("inspect", "write an HTML page showing what cleaning removed from one input",
+                 INSPECT_HELP, INSPECT_EXIT, add_inspect_arguments, cmd_inspect))
+register(Command("fetch", fetch_commands.FETCH_SHORT, fetch_commands.FETCH_HELP, fetch_commands.FETCH_EXIT,
+                 fetch_commands.add_fetch_arguments, fetch_commands.cmd_fetch))
+register(Command("serve", fetch_commands.SERVE_SHORT, fetch_commands.SERVE_HELP, fetch_commands.SERVE_EXIT,
+                 fetch_commands.add_serve_arguments, fetch_commands.cmd_serve))
+
+
+# --------------------------------------------------------------------------- parser and main
+
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors"
+    g = common.add_argument_group("global options (before or after the command)")
+    # SUPPRESS: an option given before the command is not reset by the subcommand's defaults.
+    g.add_argument(
+        "--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+        help="no progress and no summary; only problems and errors",
     )
-    common.add_argument(
+    g.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS,
+        help='one JSON document on stdout (errors too: {"ok": false, "error": ...})',
+    )
+    g.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an error"
+    )
+    g.add_argument(
         "--verbose",
         "-v",
         action="store_true",
@@ -103,118 +545,25 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    n = sub.add_parser(
-        "normalize",
-        parents=[common],
-        help="normalize raw inputs into OUT_DIR (exit 1 if any input was quarantined)",
-        description=NORMALIZE_HELP,
-        epilog=NORMALIZE_EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    n.add_argument(
-        "raw_dirs",
-        nargs="+",
-        metavar="RAW_DIR",
-        type=Path,
-        help="folder(s) of raw inputs, walked recursively",
-    )
-    n.add_argument(
-        "--out", required=True, metavar="OUT_DIR", type=Path, help="output folder (created if missing)"
-    )
-    n.add_argument(
-        "--batch-size", type=int, default=50, metavar="N", help="inputs per Prefect task run (default: 50)"
-    )
-
-    v = sub.add_parser(
-        "validate",
-        parents=[common],
-        help="check records and manifest in OUT_DIR (exit 1 on any problem)",
-        description=VALIDATE_HELP,
-        epilog=VALIDATE_EXIT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    v.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="a folder written by `ingest normalize`")
-    v.add_argument(
-        "--schemas",
-        metavar="DIR",
-        type=Path,
-        default=None,
-        help="folder holding record.schema.json (default: the repo's schemas/, else generated from the models)",
-    )
+    for c in COMMANDS.values():
+        p = sub.add_parser(
+            c.name,
+            parents=[common],
+            help=c.help,
+            description=c.description,
+            epilog=c.epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        c.add_arguments(p)
     return parser
-
-
-def _configure_prefect_env(verbose: bool) -> None:
-    """Must run before prefect is imported: its settings are read at import time."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    if not verbose:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-        os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "WARNING")
-
-
-def cmd_normalize(args: argparse.Namespace) -> int:
-    from .publish import ensure_out_dir
-    from .sources import check_raw_dirs
-
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
-    # Fail fast, before Prefect starts (seconds) and without a flow-failure traceback in its logs.
-    check_raw_dirs(args.raw_dirs)
-    for raw in args.raw_dirs:
-        out, raw_r = args.out.resolve(), raw.resolve()
-        if out == raw_r or out.is_relative_to(raw_r):
-            raise UsageError(f"OUT_DIR {args.out} is inside raw dir {raw}: its records would become inputs")
-    ensure_out_dir(args.out)
-
-    _configure_prefect_env(getattr(args, "verbose", False))
-    from .flow import normalize_flow
-
-    result = normalize_flow(
-        raw_dirs=[str(d) for d in args.raw_dirs], out_dir=str(args.out), batch_size=args.batch_size
-    )
-    return print_normalize_summary(result)
-
-
-def print_normalize_summary(result: dict) -> int:
-    """Print the summary line and one line per quarantined input; return the exit code."""
-    print(
-        f"published {result['published']} (written {result['written']}, unchanged {result['unchanged']}), "
-        f"quarantined {result['quarantined']}, stale removed {result['removed_stale']}"
-    )
-    for q in result["quarantined_outcomes"]:
-        print(f"QUARANTINED {q['input']}: {q['stage']}: {q['reason']}")
-    return EXIT_PROBLEMS if result["quarantined"] else EXIT_OK
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from .validate import check_dir
-
-    if not args.out_dir.is_dir():
-        raise UsageError(f"OUT_DIR not found: {args.out_dir}")
-    schema_dir = args.schemas
-    if schema_dir is not None and not schema_dir.is_dir():
-        raise UsageError(f"schema dir not found: {schema_dir}")
-    if schema_dir is None and DEFAULT_SCHEMA_DIR.is_dir():
-        schema_dir = DEFAULT_SCHEMA_DIR
-    report = check_dir(args.out_dir, schema_dir)
-    for problem in report.problems:
-        print(problem)
-    print(
-        f"{report.records_valid} records valid"
-        + (f", {len(report.problems)} problems" if report.problems else "")
-    )
-    return EXIT_OK if report.ok else EXIT_PROBLEMS
-
-
-COMMANDS = {"normalize": cmd_normalize, "validate": cmd_validate}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
+    json_mode = getattr(args, "json", False)
     try:
-        return COMMANDS[args.command](args)
+        return COMMANDS[args.command].run(args)
     except KeyboardInterrupt:
         print("ingest: interrupted", file=sys.stderr)
         return 130
@@ -223,8 +572,11 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         known = isinstance(e, IngestError | OSError)
         what = str(e) if known else f"internal error: {type(e).__name__}: {e}"
+        what = " ".join(what.split())  # one line, whatever the message holds
         hint = "" if debug or known else " (rerun with --debug for the traceback)"
         print(f"ingest: error: {what}{hint}", file=sys.stderr)
+        if json_mode:
+            print(json.dumps({"ok": False, "exit_code": EXIT_ENV, "error": what}))
         return EXIT_ENV
 
 

@@ -9,7 +9,9 @@
     │   ├── UndecodableInput      (stage "decode")  no encoding decodes it cleanly
     │   ├── UnsupportedFormat     (stage "load")    file type we have no loader for
     │   ├── MalformedFrontMatter  (stage "parse")   YAML front matter does not parse (carries the YAML error)
-    │   ├── NoContent             (stage "extract") nothing left after cleaning (e.g. JavaScript-only shells)
+    │   ├── NoContent             (stage "extract") nothing left after cleaning
+    │   │   ├── JavaScriptShell       the HTML has no content of its own (rendered by JavaScript)
+    │   │   └── ErrorPage             an error or redirect page ("Page Not Found", "Object moved")
     │   └── SchemaViolation       (stage "validate") the record failed the pydantic model
     ├── RetryableError       transient (network, 5xx, 429): try again later, nothing is wrong with the input
     └── SkipDocument         nothing to do (e.g. unchanged since the last run)
@@ -83,3 +85,11 @@ class RetryableError(IngestError):
 
 class SkipDocument(IngestError):
     """Nothing to do for this document (unchanged input); not a failure."""
+
+
+class ErrorPage(NoContent):
+    """The input is an error or redirect page served as content ("Page Not Found", "Object moved")."""
+
+
+class JavaScriptShell(NoContent):
+    """The HTML holds no content of its own: the page is rendered by JavaScript in the browser."""

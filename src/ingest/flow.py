@@ -1,24 +1,55 @@
-"""The Prefect flow: discover raw inputs, normalize them in batches, publish once.
+"""The Prefect flow: discover raw inputs, normalize them in parallel batches, publish once.
 
 Tasks are per batch, never per document (a task run costs ~10 ms of orchestration). Input problems
 are outcomes (``Quarantined``), not exceptions, so normalize tasks have no retries; a task only fails
 on a bug or an environment error. ``flows/normalize_flow.py`` re-exports this module's flow so that
 ``prefect deploy`` and the ``ingest`` CLI run the same object.
 
+How a run scales (see README, "Throughput"):
+
+- **Parallel batches.** With the default task runner, batch tasks run in threads of the flow
+  process and hand their work to a pool of ``workers`` processes (default: one per core,
+  ``INGEST_WORKERS``), so both cores normalize. With another task runner (``--dask-address``:
+  prefect-dask's ``DaskTaskRunner``), each batch runs inline on a worker of that engine.
+- **Workers write, the flow renames.** A batch serializes its records and stages their bytes in
+  ``records/`` (see :mod:`ingest.batch`); it returns slim outcomes, so the flow never holds a
+  corpus of full records. One final task resolves duplicates, renames staged files into place,
+  writes the manifest and removes stale files (:func:`ingest.publish.publish`).
+- **Incremental reruns.** An input whose raw bytes, sidecar and pipeline version match the manifest
+  is not normalized again; its record file stays byte-identical (``incremental=False`` /
+  ``--force`` re-normalizes everything).
+
 The tasks use ``NO_CACHE``: the normalize task's inputs are paths whose content may change between
 runs, publishing has side effects, and hashing thousands of records for a cache key is wasted work.
+Big collections are passed to tasks wrapped in ``quote()``: Prefect otherwise walks every object
+of a task's parameters (seconds for a few hundred records).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
+from . import prefect_api
+from .batch import Item, LocalPool, current_pool, default_workers, normalize_and_stage
 from .pipeline import Outcome, Quarantined, process_batch
-from .publish import PublishSummary, publish
+from .progress import FlowProgress
+from .publish import PublishSummary, Staged, ensure_out_dir, publish, reusable_entries
+from .report import RunReport
 from .sources import RawRef, discover, read
 
 
@@ -50,32 +81,171 @@ def normalize_refs(refs: list[RawRef]) -> list[Outcome]:
 
 @task(name="normalize_batch", cache_policy=NO_CACHE)
 def normalize_batch(refs: list[RawRef]) -> list[Outcome]:
-    """Normalize one batch of raw inputs (reads the files, then the pure ``process_batch``)."""
+    """Normalize one batch of raw inputs (reads the files, then the pure ``process_batch``).
+
+    Returns full outcomes; the normalize flow uses :func:`normalize_stage_batch` instead.
+    """
     return normalize_refs(refs)
 
 
+@task(name="normalize_stage_batch", cache_policy=NO_CACHE)
+def normalize_stage_batch(refs: list[RawRef], out_dir: str, reusable: dict[str, dict[str, Any]]) -> list[Item]:
+    """Normalize one batch, reusing unchanged records and staging the others' bytes in ``out_dir``.
+
+    Runs on the flow run's local process pool when there is one, else inline (one thread here, or
+    a Dask worker). Returns ``(slim outcome, staged)`` per ref, in order (:mod:`ingest.batch`).
+    """
+    pool = current_pool()
+    if pool is not None:
+        return pool.run(refs, out_dir, reusable)
+    # inline: this module's ``process_batch``, looked up now (tests substitute it)
+    return normalize_and_stage(refs, out_dir, reusable, process_batch=process_batch)
+
+
 @task(name="publish_outcomes", cache_policy=NO_CACHE)
-def publish_outcomes(out_dir: str, outcomes: list[Outcome]) -> PublishSummary:
-    """Write records and the manifest for all outcomes (in input order)."""
-    return publish(Path(out_dir), outcomes)
+def publish_outcomes(
+    out_dir: str,
+    outcomes: list[Outcome],
+    fetch_failures: list[dict[str, Any]] | None = None,
+    staged: dict[str, Staged] | None = None,
+) -> PublishSummary:
+    """Write records and the manifest for all outcomes (in input order); ``fetch_failures`` from
+    ``ingest fetch``; ``staged``: records whose bytes a batch already wrote (see :class:`Staged`)."""
+    return publish(Path(out_dir), outcomes, fetch_failures, staged=staged)
+
+
+def _tasks_run_in_this_process() -> bool:
+    ctx = FlowRunContext.get()
+    return ctx is None or isinstance(ctx.task_runner, ThreadPoolTaskRunner)
+
+
+def _in_order(
+    batches: list[list[RawRef]], submit: Callable[[list[RawRef]], PrefectFuture[list[Item]]], window: int | None
+) -> Iterator[list[Item]]:
+    """Each batch's result, in submission order, with at most ``window`` batches in flight (None: all)."""
+    todo = iter(batches)
+    pending: deque[PrefectFuture[list[Item]]] = deque()
+    for batch in todo:
+        pending.append(submit(batch))
+        if window is not None and len(pending) >= window:
+            break
+    while pending:
+        result = pending.popleft().result()
+        nxt = next(todo, None)
+        if nxt is not None:
+            pending.append(submit(nxt))
+        yield result
 
 
 @flow(name="normalize")
-def normalize_flow(raw_dirs: list[str], out_dir: str, batch_size: int = 50) -> dict[str, Any]:
+def normalize_flow(
+    raw_dirs: list[str],
+    out_dir: str,
+    batch_size: int = 50,
+    workers: int | None = None,
+    incremental: bool = True,
+    fetch_failures: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Normalize every input under ``raw_dirs`` and publish the records to ``out_dir``.
+
+    ``workers``: local worker processes (default :func:`ingest.batch.default_workers`: one per
+    core; 1 normalizes in this process). ``incremental``: reuse the published record of every input
+    unchanged since (False re-normalizes everything). ``fetch_failures``: written to the manifest
+    (``ingest fetch`` runs this flow as a subflow after fetching).
 
     Returns :meth:`PublishSummary.as_dict` (counts plus every quarantined input with its stage and
     reason). Raises ``InputDirError`` / ``OutputDirError`` for environment problems.
     """
     logger = get_run_logger()
+    report = RunReport.begin(out_dir)  # issue 7: remembers the previous manifest and the start time
     refs = discover([Path(d) for d in raw_dirs])
     batches = batched(refs, batch_size)
-    logger.info("%d inputs in %d batches of up to %d", len(refs), len(batches), batch_size)
-    futures = [normalize_batch.submit(batch) for batch in batches]
+    workers = workers or default_workers()
+    local = _tasks_run_in_this_process()
+    use_pool = local and workers > 1 and len(refs) > 1
+    ensure_out_dir(Path(out_dir))  # batches stage records in it
+    reusable = reusable_entries(Path(out_dir)) if incremental else {}
+    logger.info(
+        "%d inputs in %d batches of up to %d, %s; %d unchanged since the last run can be reused",
+        len(refs), len(batches), batch_size,
+        f"{workers} worker processes" if use_pool else "in this process" if local else "on the task runner's workers",
+        sum(r.input in reusable for r in refs),
+    )
+    # Workers get absolute paths: a Dask worker's working directory is not ours.
+    task_out = os.path.abspath(out_dir)
+
+    def submit(batch: list[RawRef]) -> PrefectFuture[list[Item]]:
+        refs_abs = [RawRef(Path(os.path.abspath(r.path)), r.input) for r in batch]
+        known = {r.input: reusable[r.input] for r in batch if r.input in reusable}
+        return normalize_stage_batch.submit(refs_abs, task_out, known)
+
+    progress = FlowProgress("normalize", len(refs), logger)  # issue 7: bar in the CLI, log lines in workers
+    outcomes: list[Outcome] = []
+    staged: dict[str, Staged] = {}
     # Results are gathered in submission order, so outcomes stay in input order whatever finishes first.
-    outcomes: list[Outcome] = [o for fut in futures for o in fut.result()]
-    summary = publish_outcomes(out_dir, outcomes)
+    pool = current_pool()
+    opened_by_caller = pool is not None and pool.workers == workers  # run_normalize's warm pool
+    with LocalPool(workers) if use_pool and not opened_by_caller else contextlib.nullcontext():
+        for items in _in_order(batches, submit, max(2, 2 * workers) if local else None):
+            for outcome, s in items:
+                outcomes.append(outcome)
+                if s is not None:
+                    staged[outcome.input] = s
+            progress.advance(len(items))
+    reused = sum(s.reused for s in staged.values())
+    logger.info("normalized %d inputs, reused %d unchanged records", len(outcomes) - reused, reused)
+    summary = publish_outcomes(out_dir, quote(outcomes), fetch_failures=fetch_failures, staged=quote(staged))
     for q in summary.quarantined_outcomes:
         logger.info("quarantined %s: %s: %s", q.input, q.stage, q.reason)
     logger.info(summary.counts_line())
-    return summary.as_dict()
+    report.publish(summary, outcomes, logger)  # issue 7: OUT_DIR/report.md + Prefect artifact
+    return {**summary.as_dict(), "normalized": len(outcomes) - reused, "reused": reused}
+
+
+def dask_task_runner(address: str) -> Any:
+    """prefect-dask's ``DaskTaskRunner`` for the Dask scheduler at ``address`` (``tcp://host:8786``)."""
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as e:  # pragma: no cover - it is in requirements.lock
+        raise RuntimeError("--dask-address needs prefect-dask (pip install prefect-dask)") from e
+    return DaskTaskRunner(address=address)
+
+
+def run_normalize(
+    raw_dirs: list[str],
+    out_dir: str,
+    batch_size: int = 50,
+    workers: int | None = None,
+    incremental: bool = True,
+    dask_address: str | None = None,
+) -> dict[str, Any]:
+    """Run :func:`normalize_flow`, on the Dask cluster at ``dask_address`` when one is given."""
+    f = normalize_flow if not dask_address else normalize_flow.with_options(task_runner=dask_task_runner(dask_address))
+    workers = workers or default_workers()
+    # The local worker processes start (and import) while Prefect's API server comes up.
+    pool = LocalPool(workers, warm=True) if not dask_address and workers > 1 else contextlib.nullcontext()
+    if dask_address and not _is_loopback(dask_address):
+        # Remote Dask workers cannot reach a temporary server on this machine's loopback address.
+        prefect_api.discard()
+        if not os.environ.get("PREFECT_API_URL"):
+            logging.getLogger("ingest").warning(
+                "--dask-address without PREFECT_API_URL: every Dask worker starts a temporary Prefect "
+                "server of its own; point PREFECT_API_URL at a Prefect server the workers can reach"
+            )
+    with pool, prefect_api.flow_api():  # the temporary API server the CLI started early, if any
+        return f(raw_dirs=raw_dirs, out_dir=out_dir, batch_size=batch_size, workers=workers, incremental=incremental)
+
+
+def _is_loopback(address: str) -> bool:
+    """Whether a Dask scheduler address (``tcp://host:port``) is on this machine's loopback.
+
+    >>> _is_loopback("tcp://127.0.0.1:8786"), _is_loopback("localhost:8786"), _is_loopback("tcp://10.0.0.5:8786")
+    (True, True, False)
+    """
+    host = urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -115,6 +115,7 @@ class GlossaryEntry(Strict):
 
 
 class Metadata(Strict):
+    byline: str | None = Field(default=None, description="The author line as the page gives it (HTML byline)")
     breadcrumb: list[str] = Field(default_factory=list)
     topic: str | None = Field(default=None, description="The site section the page belongs to")
     related_questions: list[str] = Field(
@@ -147,6 +148,13 @@ class Provenance(Strict):
     fetched_at: str | None = None
     removals: list[Removal]
     repairs: list[Repair]
+    duplicates: list[str] = Field(
+        default_factory=list,
+        description="Other inputs that gave the same record id (same canonical URL); this copy was preferred",
+    )
+    simhash: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = Field(
+        default=None, description="64-bit SimHash of the body text, for near-duplicate flagging"
+    )
 
 
 class Record(Strict):
@@ -155,7 +163,7 @@ class Record(Strict):
     title: str = Field(min_length=1)
     source: Source
     language: str = Field(pattern=r"^[a-z]{2,3}$")
-    language_source: Literal["front_matter", "html", "sidecar", "detected"]
+    language_source: Literal["front_matter", "html", "sidecar", "document", "detected"]
     audience: Literal["patient", "health_professional", "general"] | None
     cancer_types: list[str]
     tags: list[str]

@@ -20,15 +20,23 @@ from .clean import Removals, apply_rules, profile_rules
 from .cleaners import clean_inline, strip_title_suffix
 from .dates import parse_date
 from .decode import decode
+from .dedupe import simhash
 from .detect import detect_family, detect_language
-from .errors import MalformedFrontMatter, NoContent, SchemaViolation, UnsupportedFormat
+from .errors import (
+    ErrorPage,
+    JavaScriptShell,
+    MalformedFrontMatter,
+    NoContent,
+    SchemaViolation,
+    UnsupportedFormat,
+)
 from .inputs import InputMeta
 from .links import dictionary_url, extract_glossary, resolve
 from .loaders.markdown import load_markdown
 from .loaders.text import load_text
 from .models import Record
 from .redaction import MARKER, RepairLog, has_marker, repair_blocks
-from .rules import COMMON_RULES
+from .rules import COMMON_RULES, GENERIC
 from .rules.base import Profile
 from .rules.vocab import cancer_types
 from .serialize import canonical_json, sha256_hex
@@ -41,7 +49,7 @@ from .structure import (
 )
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
-                 ".html": "html", ".htm": "html", ".xhtml": "html"}
+                 ".html": "html", ".htm": "html", ".xhtml": "html", ".xml": "xml"}
 _HTML_SNIFF = re.compile(r"\A\s*(<!doctype html|<html\b|<head\b|<body\b)", re.I)
 _FRONT_SNIFF = re.compile(r"\A---[ \t]*\n")
 _REFERENCE_HEADING = re.compile(r"(references?|bibliography|selected references|sources)", re.I)
@@ -62,6 +70,7 @@ _META_DATES = {
 _TIME_LABELS = {"posted": "published", "published": "published", "updated": "last_revised",
                 "revised": "last_revised", "reviewed": "last_reviewed"}
 _AUDIENCE = {"patient": "patient", "patients": "patient", "health professional": "health_professional",
+             "health professionals": "health_professional",
              "health_professional": "health_professional", "hp": "health_professional", "professional": "health_professional",
              "general": "general", "public": "general"}
 
@@ -76,6 +85,14 @@ def input_format(meta: InputMeta, text: str) -> str:
         raise UnsupportedFormat(
             f"no loader for '{suffix or meta.filename}' files (supported: {', '.join(sorted(TEXT_SUFFIXES))})"
         )
+    if fmt == "xml":
+        from .loaders.pdq_xml import is_pdq_xml
+
+        if is_pdq_xml(text):
+            return "pdq_xml"
+        if _HTML_SNIFF.match(text):
+            return "html"
+        raise UnsupportedFormat("XML that is not an NCI PDQ document (Summary, GlossaryTerm, DrugInformationSummary)")
     if fmt == "text" and _FRONT_SNIFF.match(text):
         return "markdown"  # NCI exports saved as .txt: YAML front matter + Markdown
     if fmt != "html" and _HTML_SNIFF.match(text):
@@ -84,21 +101,27 @@ def input_format(meta: InputMeta, text: str) -> str:
 
 
 def load(fmt: str, text: str, profile: Profile | None) -> LoadedDocument:
+    """Decoded text → blocks, by format. HTML: the profile's zones and drops when the site is known;
+    trafilatura's main-content extraction for unknown sites (and profiles without zones)."""
     if fmt == "markdown":
         return load_markdown(text)
+    if fmt == "pdq_xml":
+        from .loaders.pdq_xml import load_pdq_xml
+
+        return load_pdq_xml(text)
     if fmt == "html":
         from .loaders import html as html_loader
 
-        zones = profile.html_zones if profile and profile.html_zones else html_loader.DEFAULT_ZONES
-        drops = profile.html_drops if profile else ()
-        doc = html_loader.load_html(text, zone_selectors=zones, drop_selectors=drops)
-        if not doc.blocks and zones != html_loader.DEFAULT_ZONES:
-            # the site's content zone is missing (landing pages): fall back to the generic zones
-            doc = html_loader.load_html(text, drop_selectors=drops)
-        if (profile is None or profile.family == "generic") and sum(len(b.plain()) for b in doc.blocks) < 200:
+        if profile is None or not profile.html_zones:
             generic = html_loader.load_html_generic(text)
-            if sum(len(b.plain()) for b in generic.blocks) > sum(len(b.plain()) for b in doc.blocks):
+            if generic.blocks:
                 return generic
+            return html_loader.load_html(text)
+        drops = profile.drop_selectors
+        doc = html_loader.load_html(text, zone_selectors=profile.html_zones, drop_selectors=drops)
+        if not doc.blocks:
+            # the site's content zone is missing: fall back to the generic zones
+            doc = html_loader.load_html(text, drop_selectors=drops)
         return doc
     return load_text(text)
 
@@ -161,14 +184,17 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
 
         front, _ = split_front_matter(text)
     fm_url = _fm_str(front, "url", "canonical_url", "source_url")
-    html_doc: LoadedDocument | None = None
     hint_url = meta.url or fm_url
     if fmt == "html" and not hint_url:
-        # the page may name its own URL (<link rel=canonical>, og:url): load once with defaults to learn it
-        html_doc = load("html", text, None)
-        hint_url = html_doc.metadata.get("canonical_url") or html_doc.metadata.get("html_meta", {}).get("og:url")
+        # the page may name its own URL (<link rel=canonical>, og:url): read the head to learn it
+        from .loaders.html import load_html_head
+
+        head = load_html_head(text)
+        hint_url = head.get("canonical_url") or head.get("html_meta", {}).get("og:url")
+    elif fmt == "pdq_xml":
+        hint_url = hint_url or "https://www.cancer.gov/"  # NCI's own XML: the NCI profile applies
     profile, _reasons = detect_family(text, hint_url, front)
-    doc = load(fmt, text, profile) if (fmt != "html" or html_doc is None or profile.html_zones) else html_doc
+    doc = load(fmt, text, profile)
     md = doc.metadata
     front = md.get("front_matter", front) or {}
     if front and not isinstance(front, dict):  # pragma: no cover - loader guarantees a dict
@@ -181,9 +207,11 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
     removals = Removals()
     repairs = RepairLog()
 
+    _log_html_drops(md, profile, removals)
     blocks, cap = apply_rules(doc.blocks, profile_rules(profile, COMMON_RULES), removals)
+    _check_page(text, md, blocks, profile)
     if not _has_content(blocks):
-        raise NoContent("no content left after removing boilerplate (empty page or a JavaScript-only shell)")
+        raise NoContent("no content left after removing boilerplate (an empty page)")
 
     # ---- title
     title, title_from = _pick_title(fmt, front, md, blocks, profile)
@@ -204,7 +232,7 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
     # ---- glossary, content check
     glossary_raw = extract_glossary(blocks)
     if not _has_content(blocks):
-        raise NoContent("no content left after removing boilerplate (empty page or a JavaScript-only shell)")
+        raise NoContent("no content left after removing boilerplate (an empty page)")
 
     # ---- sections and citations
     finder = CitationFinder(base_url, cap.guideline_lines)
@@ -212,8 +240,7 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
     for heading, level, path, sblocks in build_sections(blocks):
         if heading and _REFERENCE_HEADING.fullmatch(heading) and all(b.kind == "list" for b in sblocks):
             for b in sblocks:
-                for item in b.items:
-                    links = [lk for lk in b.links if lk.text and lk.text in item]
+                for item, links in _item_links(b):
                     finder.add_reference(item, links)
                     removals.add("citations.reference_list", "moved_to_citations", "reference list entry", item)
             continue
@@ -236,14 +263,18 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
     if not sections_out:
         raise NoContent("no content left after removing boilerplate and reference lists")
     finder.add_source_guidelines()
+    for text_, pmid, rule_id in cap.citations:
+        finder.add_publisher(text_, pmid, origin=f"body:{rule_id}")
+    for c in md.get("citation", []) or []:  # PDQ XML: the summary's own citation
+        finder.add_publisher(c["text"], c.get("pmid"), origin="pdq_xml")
     fm_citation = _fm_str(front, "citation")
     if fm_citation:
         finder.add_front_matter(fm_citation)
 
     # ---- metadata
-    dates = _dates(front, md, cap)
+    dates = _dates(front, md, cap, profile.unlabelled_time)
     language, language_source = _language(front, md, meta, blocks, title)
-    audience = _audience(front, profile, page_url)
+    audience = _audience(front, md, profile, page_url)
     topic_texts = [title, *cap.crumbs, *(x for x in [cap.topic, cap.header_topic] if x)]
     ctypes = list(dict.fromkeys(_fm_list(front, "cancerTypes") + _fm_list(front, "cancer_types")))
     for c in cancer_types(topic_texts):
@@ -278,14 +309,16 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
         "license": _fm_str(front, "license"),
         "dates": dates,
         "ai_generated": profile.ai_generated,
-        "notices": [{"kind": k, "text": t} for k, t in dict.fromkeys(cap.notices)],
+        "notices": [{"kind": k, "text": t} for k, t in dict.fromkeys([*cap.notices, *(md.get("notices") or [])])],
         "sections": sections_out,
         "citations": finder.index.list(),
         "glossary": [
-            {"term": term, "cdr_id": cdr, "url": dictionary_url(cdr), "count": n}
-            for cdr, (term, n) in glossary_raw.items()
+            {"term": term, "cdr_id": cdr, "url": url or dictionary_url(cdr), "count": n}
+            for cdr, (term, n, *rest) in glossary_raw.items()
+            for url in [rest[0] if rest else None]
         ],
         "metadata": {
+            "byline": md.get("byline") if profile.family != "ai_answer" else None,
             "breadcrumb": cap.crumbs,
             "topic": cap.topic,
             "related_questions": cap.related_questions,
@@ -300,6 +333,8 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
         "fetched_at": meta.fetched_at,
         "removals": removals.items(),
         "repairs": repairs.repairs,
+        "duplicates": [],
+        "simhash": simhash("\n".join(s["text"] for s in sections_out)),
     }
     try:
         return Record.model_validate(record)
@@ -310,6 +345,62 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
 
 
 # ----------------------------------------------------------------------------------------------
+def _item_links(b: Block) -> list[tuple[str, list]]:
+    """Each list item with its own links. The list's links are in document order, so they are dealt
+    out item by item (a link whose words are not in the current item belongs to a later one): "Available
+    online" in one reference must not take the link of another."""
+    out: list[tuple[str, list]] = []
+    k = 0
+    links = b.links
+    for n, item in enumerate(b.items):
+        mine = []
+        taken: dict[str, int] = {}
+        while k < len(links):
+            text = links[k].text
+            here = bool(text) and item.count(text) > taken.get(text, 0)
+            if text and not here and any(text in later for later in b.items[n + 1:]):
+                break
+            if here:
+                mine.append(links[k])
+                taken[text] = taken.get(text, 0) + 1
+            k += 1
+        out.append((item, mine))
+    return out
+
+
+def _log_html_drops(md: dict, profile: Profile, removals: Removals) -> None:
+    """Every element an HTML drop selector removed is logged under the drop's id and reason."""
+    by_selector = {d.selector: d for d in profile.html_drops}
+    for selector, text in md.get("dropped", []) or []:
+        d = by_selector.get(selector)
+        if d is not None:
+            removals.add(d.id, d.kind, d.reason, text)
+        else:  # pragma: no cover - the loader only reports the selectors it was given
+            removals.add("html.drop", "boilerplate", f"removed by selector {selector}", text)
+
+
+def _check_page(text: str, md: dict, blocks: list[Block], profile: Profile) -> None:
+    """Quarantine error pages, redirect pages and JavaScript-only shells with a reason that says so."""
+    body_chars = sum(len(b.plain()) for b in blocks if b.kind != "heading")
+    meta = md.get("html_meta", {}) or {}
+    for check in (*profile.error_pages, *(c for c in GENERIC.error_pages if c not in profile.error_pages)):
+        if check.max_chars is not None and body_chars > check.max_chars:
+            continue
+        if check.where == "title":
+            hay = md.get("html_title")
+        elif check.where.startswith("meta:"):
+            hay = meta.get(check.where[5:])
+        else:
+            hay = text[:200_000]
+        if not hay:
+            continue
+        hit = check.regex.fullmatch(hay) if check.where != "text" else check.regex.search(hay)
+        if hit:
+            err = JavaScriptShell if check.error == "JavaScriptShell" else ErrorPage
+            detail = f" [{check.id}: {check.where} {clean_inline(hit.group(0))[:80]!r}]"
+            raise err(check.reason + detail)
+
+
 def _has_content(blocks: list[Block]) -> bool:
     return any(b.kind != "heading" and b.plain().strip() for b in blocks)
 
@@ -318,6 +409,8 @@ def _pick_title(fmt: str, front: dict, md: dict, blocks: list[Block], profile: P
     t = _fm_str(front, "title")
     if t:
         return t, "front_matter"
+    if md.get("title"):  # the document names its own title (PDQ XML)
+        return clean_inline(md["title"]), "document"
     if fmt == "html":
         meta = md.get("html_meta", {}) or {}
         for b in blocks:
@@ -369,7 +462,7 @@ def _block_out(b: Block, base_url: str | None, removals: Removals) -> dict:
     return {"type": "quote" if b.kind == "quote" else "paragraph", "text": b.text, "links": links}
 
 
-def _dates(front: dict, md: dict, cap) -> dict:
+def _dates(front: dict, md: dict, cap, unlabelled: str | None = None) -> dict:
     out: dict[str, dict | None] = {"published": None, "last_reviewed": None, "last_revised": None}
 
     def put(field: str, raw: Any, source: str) -> None:
@@ -384,11 +477,13 @@ def _dates(front: dict, md: dict, cap) -> dict:
             put(field, front[key], f"front_matter:{key}")
     for field, (raw, rule_id) in cap.dates.items():
         put(field, raw, f"body:{rule_id}")
+    for field, raw, source in md.get("dates", []) or []:  # dates the document states in its own structure
+        put(field, raw, source)
     for t in md.get("time", []) or []:
         label = str(t.get("label", "")).lower().rstrip(":").strip()
-        field = _TIME_LABELS.get(label)
+        field = _TIME_LABELS.get(label) if label else unlabelled
         if field:
-            put(field, t.get("datetime") or t.get("text"), f"html_time:{label}")
+            put(field, t.get("datetime") or t.get("text"), f"html_time:{label or 'unlabelled'}")
     meta = md.get("html_meta", {}) or {}
     for key, field in _META_DATES.items():
         if meta.get(key):
@@ -400,6 +495,9 @@ def _language(front: dict, md: dict, meta: InputMeta, blocks: list[Block], title
     v = _fm_str(front, "language", "lang")
     if v and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)?", v):
         return v[:2].lower() if len(v.split("-")[0].split("_")[0]) == 2 else v[:3].lower(), "front_matter"
+    v = md.get("language")
+    if isinstance(v, str) and re.fullmatch(r"[a-z]{2,3}", v):
+        return v, "document"
     v = md.get("html_lang")
     if isinstance(v, str) and re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]+)?", v.strip()):
         return re.split(r"[-_]", v.strip())[0].lower(), "html"
@@ -410,8 +508,8 @@ def _language(front: dict, md: dict, meta: InputMeta, blocks: list[Block], title
     return detect_language(body), "detected"
 
 
-def _audience(front: dict, profile: Profile, url: str | None) -> str | None:
-    v = _fm_str(front, "audienceLevel", "audience")
+def _audience(front: dict, md: dict, profile: Profile, url: str | None) -> str | None:
+    v = _fm_str(front, "audienceLevel", "audience") or md.get("audience")
     if v and v.lower() in _AUDIENCE:
         return _AUDIENCE[v.lower()]
     if url:

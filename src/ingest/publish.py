@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from . import PIPELINE_VERSION
+from .dedupe import near_duplicates, resolve_duplicates
 from .errors import IngestError
-from .models import SCHEMA_VERSION
+from .models import SCHEMA_VERSION, Record
 from .pipeline import Outcome, Published, Quarantined
 from .serialize import canonical_json
 
@@ -45,6 +46,8 @@ class PublishSummary:
     written: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    #: Other copies of a published page (same record id), listed in the manifest under ``duplicates``.
+    duplicates: int = 0
     removed_stale: int = 0
     kept_previous: int = 0
     manifest_written: bool = False
@@ -158,12 +161,16 @@ def _quarantine_key(q: Quarantined) -> tuple[str, str, str, str]:
 
 
 def build_manifest(
-    published: list[Published], quarantined: list[Quarantined], kept: list[dict[str, Any]] | None = None
+    published: list[Published], quarantined: list[Quarantined], kept: list[dict[str, Any]] | None = None,
+    duplicates: list[dict[str, Any]] | None = None,
+    fetch_failures: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The manifest dict (pure). ``published`` must already be free of duplicate ids.
 
     ``kept`` are manifest entries of an earlier run carried over unchanged (their input was
-    quarantined this time, so the last good record stays published).
+    quarantined this time, so the last good record stays published). ``duplicates`` are the other
+    copies of published pages (:func:`ingest.dedupe.resolve_duplicates`); ``near_duplicates`` pairs
+    records with nearly the same body (:func:`ingest.dedupe.near_duplicates`).
     """
     records = [dict(k) for k in kept or []]
     for p in sorted(published, key=lambda p: p.record.id):
@@ -184,20 +191,32 @@ def build_manifest(
         "pipeline_version": PIPELINE_VERSION,
         "records": records,
         "quarantined": [_quarantine_entry(q) for q in sorted(quarantined, key=_quarantine_key)],
+        "duplicates": list(duplicates or []),
+        "near_duplicates": near_duplicates(p.record for p in published),
+        # Only from `ingest fetch` (absent for `ingest normalize`): URLs this run could not fetch.
+        **({"fetch_failures": list(fetch_failures)} if fetch_failures is not None else {}),
     }
 
 
-def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
+def publish(
+    out_dir: Path, outcomes: list[Outcome], fetch_failures: list[dict[str, Any]] | None = None,
+    staged: dict[str, Staged] | None = None,
+) -> PublishSummary:
     """Write records and the manifest for ``outcomes`` (in input order) to ``out_dir``.
 
-    - Two outcomes with the same record id: the first (in input order) is published, the later one
-      is quarantined at stage ``publish`` (kind ``DuplicateId``), its reason naming the other input.
+    - Two outcomes with the same record id (the same page twice): the preferred copy is published
+      (HTML over XML over Markdown/text, then the newest ``fetched_at``, then the input name) with
+      ``provenance.duplicates`` naming the others, which are listed under the manifest's
+      ``duplicates`` (not quarantined). Near-duplicate bodies are listed under ``near_duplicates``.
     - A record whose id could escape ``records/`` is quarantined (kind ``UnsafeId``).
     - An input published by an earlier run and quarantined now keeps its previous record (listed
       in both ``records`` and ``quarantined``; the reason says so).
     - ``records/*.json`` files not in the new manifest are removed (counted in ``removed_stale``),
       as are temp files left by an interrupted earlier run.
     - Files are only rewritten when their bytes change.
+    - ``fetch_failures`` (from ``ingest fetch``) are written as the manifest's ``fetch_failures``.
+    - ``staged`` (from the flow's batches: input -> :class:`Staged`): those records' bytes are already
+      on disk and their outcomes carry slim records; see :func:`_write_record`.
 
     Raises :class:`OutputDirError` when ``out_dir`` cannot be written.
     """
@@ -208,6 +227,9 @@ def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
     published: list[Published] = []
     quarantined: list[Quarantined] = []
     first_input: dict[str, str] = {}
+    # the same page twice (same canonical URL): one preferred copy, the others listed as duplicates
+    outcomes, duplicates = resolve_duplicates(outcomes)
+    summary.duplicates = len(duplicates)
 
     for o in outcomes:
         if isinstance(o, Quarantined):
@@ -227,7 +249,7 @@ def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
         first_input[rid] = o.input
         published.append(o)
         try:
-            changed = write_if_changed(path, canonical_json(o.record))
+            changed = _write_record(out_dir, path, o, staged)
         except OSError as e:
             raise OutputDirError(f"cannot write {path}: {e.strerror or e}") from e
         if changed:
@@ -262,7 +284,9 @@ def publish(out_dir: Path, outcomes: list[Outcome]) -> PublishSummary:
             elif entry.suffix == ".json" and entry.name not in keep and entry.is_file():
                 entry.unlink()
                 summary.removed_stale += 1
-        manifest = canonical_json(build_manifest(published, quarantined, kept))
+        manifest = canonical_json(
+            _with_meta_hashes(build_manifest(published, quarantined, kept, duplicates, fetch_failures), staged)
+        )
         summary.manifest_written = write_if_changed(out_dir / MANIFEST_NAME, manifest)
     except OSError as e:
         raise OutputDirError(f"cannot update {out_dir}: {e.strerror or e}") from e
@@ -286,3 +310,100 @@ def load_manifest(out_dir: Path) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+# --------------------------------------------------------------------------- incremental runs (issue 5)
+# The flow's batches serialize and stage records in worker processes and skip unchanged inputs;
+# publishing then only renames files into place. Duplicate resolution stays in publish() above.
+
+#: Record fields a slim record leaves out (the bulk of a record; publishing never reads them).
+SLIM_FIELDS = ("sections", "citations", "glossary")
+
+
+def slim(record: Record) -> Record:
+    """``record`` without sections, citations and glossary: what a run keeps in memory per document
+    once the full bytes are staged on disk (enough for the manifest, duplicates and the report)."""
+    return record.model_copy(update={f: [] for f in SLIM_FIELDS})
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """Where a published record's bytes already are, written by the batch that normalized it.
+
+    ``tmp``: a fsynced temp file in ``records/`` to rename into place, or None when
+    ``records/<id>.json`` already holds exactly these bytes (unchanged record, or unchanged input
+    whose record was reused). ``record``: the slim record the outcome carries. ``meta_sha256``: sha256
+    of the input's sidecar (None without one), recorded in the manifest entry for the next run.
+    """
+
+    input: str
+    record: Record
+    tmp: str | None
+    meta_sha256: str | None
+    #: True when the input was unchanged and its published record was reused, not normalized again.
+    reused: bool = False
+
+
+def _write_record(out_dir: Path, path: Path, o: Published, staged: dict[str, Staged] | None) -> bool:
+    """Put ``o``'s record at ``path``; True if the file changed. Staged bytes are renamed into place;
+    a record that duplicate resolution changed is rebuilt from them (only its non-slim fields change)."""
+    s = staged.get(o.input) if staged else None
+    if s is None:
+        return write_if_changed(path, canonical_json(o.record))
+    records_dir = out_dir / RECORDS_DIR
+    if s.tmp is not None and (os.sep in s.tmp or "/" in s.tmp or not s.tmp.startswith(_TMP_PREFIX)):
+        raise ValueError(f"staged file {s.tmp!r} is not a temp file in {records_dir}")
+    if o.record is s.record or o.record == s.record:
+        if s.tmp is None:
+            return False
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(records_dir / s.tmp, path.stat().st_mode & 0o777)
+        os.replace(records_dir / s.tmp, path)
+        return True
+    full = Record.model_validate_json((records_dir / s.tmp if s.tmp else path).read_bytes())
+    changes = {k: getattr(o.record, k) for k in type(o.record).model_fields if k not in SLIM_FIELDS}
+    return write_if_changed(path, canonical_json(full.model_copy(update=changes)))
+
+
+def _with_meta_hashes(manifest: dict[str, Any], staged: dict[str, Staged] | None) -> dict[str, Any]:
+    """Add ``meta_sha256`` to the manifest entries of staged inputs that have a sidecar."""
+    for e in manifest["records"] if staged else []:
+        s = staged.get(e.get("input"))
+        if s is not None and s.meta_sha256 is not None and s.record.id == e.get("id"):
+            e["meta_sha256"] = s.meta_sha256
+    return manifest
+
+
+def reusable_entries(out_dir: Path, manifest: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """``{input: {"id", "raw_sha256"[, "meta_sha256"]}}``: published records an incremental run may
+    reuse instead of normalizing their input again, if the input's bytes and sidecar still hash to
+    these values (the batch that reads the input checks, and reads the record back).
+
+    Nothing is reusable when the manifest was written by another pipeline or schema version. An
+    entry is left out when its record file is missing, when its input is quarantined (the record
+    was kept from an earlier run), or when it took part in duplicate resolution (its record names
+    other inputs, which may have changed).
+    """
+    manifest = load_manifest(out_dir) if manifest is None else manifest
+    if not manifest or (manifest.get("pipeline_version"), manifest.get("schema_version")) != (
+        PIPELINE_VERSION, SCHEMA_VERSION
+    ):
+        return {}
+    excluded = {q.get("input") for q in manifest.get("quarantined") or [] if isinstance(q, dict)}
+    for d in manifest.get("duplicates") or []:
+        if isinstance(d, dict):
+            excluded.update((d.get("input"), d.get("duplicate_of")))
+    out: dict[str, dict[str, Any]] = {}
+    for e in manifest.get("records") or []:
+        if not isinstance(e, dict):
+            continue
+        inp, rid, raw = e.get("input"), e.get("id"), e.get("raw_sha256")
+        if not (isinstance(inp, str) and isinstance(rid, str) and isinstance(raw, str)) or inp in excluded:
+            continue
+        try:
+            if not record_path(out_dir, rid).is_file():
+                continue
+        except ValueError:
+            continue
+        out[inp] = {k: e[k] for k in ("id", "raw_sha256", "meta_sha256") if k in e}
+    return out

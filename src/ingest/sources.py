@@ -116,9 +116,15 @@ def read(ref: RawRef) -> tuple[bytes, InputMeta]:
 
     Raises ``OSError`` when the file itself cannot be read; a missing sidecar is normal.
     """
+    raw, meta, _sidecar = read_with_sidecar(ref)
+    return raw, meta
+
+
+def read_with_sidecar(ref: RawRef) -> tuple[bytes, InputMeta, bytes | None]:
+    """:func:`read`, plus the sidecar's bytes (None when there is none): incremental runs hash them."""
     raw = ref.path.read_bytes()
     try:
         sidecar: bytes | None = sidecar_path(ref.path).read_bytes()
     except FileNotFoundError:
         sidecar = None
-    return raw, InputMeta.from_sidecar(ref.input, ref.path.name, sidecar)
+    return raw, InputMeta.from_sidecar(ref.input, ref.path.name, sidecar), sidecar

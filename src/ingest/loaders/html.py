@@ -39,6 +39,7 @@ __all__ = [
     "css_to_xpath",
     "load_html",
     "load_html_generic",
+    "load_html_head",
 ]
 
 log = logging.getLogger(__name__)
@@ -865,7 +866,9 @@ def load_html(
     content, first wins), ``canonical_url``, ``time`` (``{label, datetime, text}`` for each
     ``<time>`` and "Updated: <date>"-style line in the zone; ``label`` is "" when none precedes it),
     ``byline``, ``base_href`` (``<base href>``: what relative links resolve against), ``zone`` (the
-    selector that won), ``html_truncated`` (libxml2 depth limit hit: the rest of the page is missing).
+    selector that won), ``html_truncated`` (libxml2 depth limit hit: the rest of the page is missing),
+    ``dropped`` (``[selector, text]`` for each element a drop selector removed, for provenance).
+    Figures nested in paragraphs or lists are moved after them, so a caption is its own block.
     """
     root, truncated = _parse(text)
     if root is None:
@@ -874,8 +877,75 @@ def load_html(
     if zone is None:
         return LoadedDocument("html", [], md)
     if drop_selectors:
-        _drop([e for sel in drop_selectors for e in _select_inside(zone, sel)])
+        dropped: list[list[str]] = []
+        doomed: list[etree._Element] = []
+        for sel in drop_selectors:
+            for e in _select_inside(zone, sel):
+                if any(e is d or any(a is d for a in e.iterancestors()) for d in doomed):
+                    continue  # inside an element already dropped
+                doomed.append(e)
+                text = _block_text(e)
+                if text:
+                    dropped.append([sel, text])
+        _drop(doomed)
+        md["dropped"] = dropped
+    _hoist_figures(zone)
+    _mend_empty_headings(zone)
     return LoadedDocument("html", _walk(zone), md)
+
+
+def _mend_empty_headings(zone: etree._Element) -> None:
+    """``<h2><p>Title</p></h2>`` is parsed by libxml2 as an empty ``<h2>`` followed by ``<p>Title</p>``
+    (a ``<p>`` closes the heading): put the paragraph's content back into the empty heading.
+    """
+    for h in list(zone.iter(*_HEADINGS)):
+        if _fold(h.text_content()) or len(h) or (h.tail and h.tail.strip()):
+            continue
+        nxt = h.getnext()
+        if nxt is None or nxt.tag != "p" or not _fold(nxt.text_content()) or len(_fold(nxt.text_content())) > 200:
+            continue
+        h.text = nxt.text
+        for child in list(nxt):
+            h.append(child)
+        h.tail = nxt.tail
+        nxt.getparent().remove(nxt)
+
+
+_FIGURE_HOSTS = frozenset({"p", "ul", "ol", "dl"})
+
+
+def _hoist_figures(zone: etree._Element) -> None:
+    """Move a ``<figure>`` nested in a paragraph or list out, right after its outermost such host.
+
+    cancer.gov PDQ pages put figures (image, caption) inside ``<p>`` and ``<li>``: walked in place,
+    the caption would be glued to the paragraph's sentences. After the move it is its own block.
+    """
+    for fig in list(zone.iter("figure")):
+        host = None
+        for a in fig.iterancestors():
+            if a is zone:
+                break
+            if a.tag in _FIGURE_HOSTS:
+                host = a
+        if host is None:
+            continue
+        tail = fig.tail
+        fig.tail = None
+        parent = fig.getparent()
+        prev = fig.getprevious()
+        if tail:
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        parent.remove(fig)
+        host.addnext(fig)  # lxml keeps the host's tail text on the host, before the figure
+
+
+def load_html_head(text: str) -> dict[str, Any]:
+    """Only the page's head metadata (``html_title``, ``html_meta``, ``canonical_url``...): cheap, no walk."""
+    root, _truncated = _parse(text)
+    return _empty_metadata() if root is None else _head_metadata(root)
 
 
 def _empty_metadata() -> dict[str, Any]:

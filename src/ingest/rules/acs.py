@@ -39,10 +39,10 @@ PROFILE = Profile(
             "revision date footer", "capture", kind="date_line", field="last_revised",
         ),
         Rule(
-            "acs.handout_revision", r"No\.\s*\d+\s+Rev\.\s*(?P<date>\d{1,2}/\d{2,4})\.?",
+            "acs.handout_revision", r"No\.\s*(?:SPA)?\d+\s+Rev\.\s*(?P<date>\d{1,2}/\d{2,4})\.?",
             "handout catalogue number with its revision month", "capture", kind="date_line", field="last_revised",
         ),
-        Rule("acs.catalogue_number", r"No\.\s*\d{5,}\.?", "handout catalogue number without a revision date", kind="footer"),
+        Rule("acs.catalogue_number", r"No\.\s*(?:SPA)?\d{5,}\.?", "handout catalogue number without a revision date", kind="footer"),
         Rule(
             "acs.copyright", r"©\s*\d{4},?\s*(American Cancer Society|Sociedad Americana Contra el Cáncer),?\s*Inc\.?",
             "copyright footer (English and Spanish handouts)", kind="footer",
@@ -52,9 +52,13 @@ PROFILE = Profile(
             "helpline / website call to action at the end of handouts", kind="call_to_action",
         ),
         Rule(
-            "acs.learn_more_es", r"(Para obtener información|Para más información)\b.*(cancer\.org|1-800-227-2345).*",
+            "acs.learn_more_es", r"(Para obtener (más )?información|Para más información)\b.*(cancer\.org|1-800-227-2345).*",
             "helpline / website call to action (Spanish handouts)", kind="call_to_action",
         ),
         Rule("acs.here_when_you_need_us", r"We['’]re here when you need us\.?", "slogan", kind="call_to_action"),
+        Rule("acs.here_when_you_need_us_es", r"Estamos aquí cuando usted nos necesite\.?", "slogan (Spanish handouts)",
+             kind="call_to_action"),
+        Rule("acs.models_disclaimer", r"Models used for illustrative purposes only\.?",
+             "photo credit disclaimer of printed handouts", "notice", kind="notice", notice_kind="disclaimer"),
     ),
 )

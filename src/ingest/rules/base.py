@@ -13,8 +13,17 @@ A rule matches a block's text (``re.fullmatch`` unless ``search=True``; case-ins
 - ``source_guidelines``: the following guideline lines become citations and leave the body
 - ``related_questions``: the following lines are question titles (kept as metadata) and their
   cut-off answer snippets (removed)
+- ``drop_section``: the block is a heading; it and everything under it (up to the next heading of
+  the same or a higher level) leave the body. ``notice_kind`` keeps the first paragraph under a
+  sub-heading matching ``next_pattern`` as a notice; ``capture`` rules still read their groups
+  (a ``citation``, a ``pmid``) from the dropped blocks.
 
 ``within_first`` limits a rule to the first N blocks (breadcrumbs and headers sit at the top).
+
+HTML structure is data too: ``html_zones`` (CSS selectors of the content zone, first match wins),
+``html_drops`` (:class:`HtmlDrop`: selectors removed inside the zone, each with an id and a reason,
+logged in provenance like any rule) and ``error_pages`` (:class:`PageCheck`: a page that is an
+error or redirect page, never published).
 """
 
 from __future__ import annotations
@@ -24,7 +33,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Action = Literal[
-    "drop", "drop_with_next", "strip", "split", "notice", "capture", "source_guidelines", "related_questions"
+    "drop", "drop_with_next", "strip", "split", "notice", "capture", "source_guidelines", "related_questions",
+    "drop_section",
 ]
 
 
@@ -49,6 +59,37 @@ class Rule:
     @property
     def next_regex(self) -> re.Pattern[str] | None:
         return _compile(self.next_pattern, self.case) if self.next_pattern else None
+
+
+@dataclass(frozen=True)
+class HtmlDrop:
+    """A CSS (subset) or XPath selector whose elements are removed inside the HTML content zone."""
+
+    id: str
+    selector: str
+    reason: str
+    kind: str = "boilerplate"
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """A page that must not be published (an error or redirect page served with status 200).
+
+    ``where``: ``title`` (the ``<title>``), ``meta:<name>`` (a ``<meta>`` value), ``text`` (the whole
+    decoded input). ``max_chars``: only when the extracted body is at most this long (a real page
+    may mention "Page Not Found"); ``None`` for no limit.
+    """
+
+    id: str
+    where: str
+    pattern: str
+    reason: str
+    max_chars: int | None = None
+    error: Literal["ErrorPage", "JavaScriptShell"] = "ErrorPage"
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compile(self.pattern, False)
 
 
 @dataclass(frozen=True)
@@ -79,9 +120,15 @@ class Profile:
     grounded_in: str | None = None
     base_url: str | None = None  # resolves relative links when the page URL is unknown
     html_zones: tuple[str, ...] = ()  # CSS selectors of the content zone, first match wins
-    html_drops: tuple[str, ...] = ()  # CSS selectors removed inside the zone
+    html_drops: tuple[HtmlDrop, ...] = ()  # removed inside the zone, each logged
+    error_pages: tuple[PageCheck, ...] = ()  # error/redirect pages: quarantined, never published
+    unlabelled_time: str | None = None  # the date field a <time> without a label gives (blog post dates)
     promote_headings: bool = True  # guess headings in plain text (no markup to say so)
     notes: str = ""
+
+    @property
+    def drop_selectors(self) -> tuple[str, ...]:
+        return tuple(d.selector for d in self.html_drops)
 
     @property
     def suffix_regexes(self) -> tuple[re.Pattern[str], ...]:

@@ -1,0 +1,222 @@
+"""The work of one batch, as it runs in a worker process: read, skip what is unchanged, normalize, stage.
+
+No Prefect here: this module is what local worker processes (and Dask workers) import, so it stays
+light. :func:`normalize_and_stage` is called by the flow's batch task, either inline or in the
+flow's local process pool (:class:`LocalPool`), one chunk of a batch per call.
+
+For each input it returns ``(outcome, staged)``:
+
+- the input is **unchanged** since it was published (same raw bytes, same sidecar, same pipeline
+  version, see :func:`ingest.publish.reusable_entries`): it is not normalized again; its record is
+  read back from ``records/<id>.json`` (for the run's duplicate check and report) and
+  ``staged.tmp`` is None (the file already holds the bytes);
+- otherwise it is normalized; a published record is serialized here, in parallel, and its bytes
+  are either already in ``records/<id>.json`` (``staged.tmp`` None) or written to a temp file in
+  ``records/`` that publishing renames into place (atomic, fsynced).
+
+Published outcomes that come with a ``staged`` entry carry a *slim* record (no sections, citations
+or glossary: see :func:`ingest.publish.slim`), so that a whole corpus of outcomes fits in memory;
+the full record is in the staged bytes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from . import PIPELINE_VERSION
+from .inputs import InputMeta
+from .models import Record
+from .pipeline import Outcome, Published, Quarantined
+from .pipeline import process_batch as _process_batch
+from .publish import RECORDS_DIR, Staged, record_path, slim
+from .serialize import canonical_json, sha256_hex
+from .sources import RawRef, read_with_sidecar
+
+#: What one input becomes: its outcome, and where a published record's bytes are (None otherwise).
+Item = tuple[Outcome, Staged | None]
+
+_TMP_PREFIX = ".tmp-"  # the prefix publish.py cleans up after an interrupted run
+
+
+def default_workers() -> int:
+    """Worker processes for a local run: ``INGEST_WORKERS`` if set, else the number of cores."""
+    env = os.environ.get("INGEST_WORKERS", "").strip()
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            pass
+    return max(1, os.cpu_count() or 1)
+
+
+def normalize_and_stage(
+    refs: list[RawRef],
+    out_dir: str,
+    reusable: Mapping[str, Mapping[str, Any]] | None = None,
+    process_batch: Callable[[Iterable[tuple[bytes, InputMeta]]], list[Outcome]] = _process_batch,
+) -> list[Item]:
+    """Read ``refs``, reuse unchanged records, normalize the rest with one ``process_batch`` call,
+    and stage published records under ``out_dir/records``. One item per ref, in order.
+
+    ``reusable``: ``{input: manifest entry}`` from :func:`ingest.publish.reusable_entries` (only
+    the entries of these refs are needed). A file that cannot be read is quarantined at stage
+    ``read``, as in :func:`ingest.flow.normalize_refs`.
+    """
+    records_dir = Path(out_dir) / RECORDS_DIR
+    reusable = reusable or {}
+    items: list[Item | None] = [None] * len(refs)
+    todo: list[tuple[int, bytes, InputMeta, str | None]] = []
+    for i, ref in enumerate(refs):
+        try:
+            raw, meta, sidecar = read_with_sidecar(ref)
+        except OSError as e:
+            reason = f"cannot read: {e.strerror or e}"
+            items[i] = (Quarantined(ref.input, "read", type(e).__name__, reason, None), None)
+            continue
+        meta_sha = sha256_hex(sidecar) if sidecar is not None else None
+        entry = reusable.get(ref.input)
+        if entry is not None:
+            reused = _reuse(Path(out_dir), ref.input, entry, sha256_hex(raw), meta_sha)
+            if reused is not None:
+                items[i] = reused
+                continue
+        todo.append((i, raw, meta, meta_sha))
+
+    outcomes = process_batch([(raw, meta) for _, raw, meta, _ in todo]) if todo else []
+    for (i, _raw, _meta, meta_sha), outcome in zip(todo, outcomes, strict=True):
+        items[i] = _stage(Path(out_dir), records_dir, outcome, meta_sha)
+    return [item for item in items if item is not None]
+
+
+def _reuse(out_dir: Path, input_name: str, entry: Mapping[str, Any], raw_sha: str, meta_sha: str | None) -> Item | None:
+    """The published record of an unchanged input, or None when it must be normalized again."""
+    if entry.get("raw_sha256") != raw_sha or entry.get("meta_sha256") != meta_sha:
+        return None
+    try:
+        path = record_path(out_dir, str(entry.get("id")))
+        record = Record.model_validate_json(path.read_bytes())
+    except (OSError, ValueError):  # missing, unreadable or hand-edited record file: normalize again
+        return None
+    prov = record.provenance
+    if (record.id, prov.input, prov.raw_sha256, prov.pipeline_version) != (
+        entry.get("id"), input_name, raw_sha, PIPELINE_VERSION
+    ):
+        return None
+    small = slim(record)
+    return Published(input_name, small), Staged(input_name, small, None, meta_sha, reused=True)
+
+
+def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | None) -> Item:
+    if not isinstance(outcome, Published):
+        return outcome, None
+    try:
+        path = record_path(out_dir, outcome.record.id)
+    except ValueError:  # publishing quarantines it (UnsafeId); keep the full record, stage nothing
+        return outcome, None
+    data = canonical_json(outcome.record)
+    try:
+        same = path.read_bytes() == data
+    except FileNotFoundError:
+        same = False
+    tmp = None if same else _write_temp(records_dir, data)
+    small = slim(outcome.record)
+    return Published(outcome.input, small), Staged(outcome.input, small, tmp, meta_sha)
+
+
+def _write_temp(records_dir: Path, data: bytes) -> str:
+    """Write ``data`` to a new fsynced temp file in ``records_dir``; returns its name."""
+    fd, tmp = tempfile.mkstemp(dir=records_dir, prefix=_TMP_PREFIX, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return os.path.basename(tmp)
+
+
+# --------------------------------------------------------------------------- local process pool
+
+
+def chunks(refs: list[RawRef], workers: int, max_chunk: int = 8) -> list[list[RawRef]]:
+    """Split a batch into chunks small enough to keep every worker busy until the end.
+
+    >>> [len(c) for c in chunks(list(range(20)), 2)]
+    [7, 7, 6]
+    >>> [len(c) for c in chunks(list(range(3)), 2)]
+    [2, 1]
+    """
+    if not refs:
+        return []
+    n = max(workers, -(-len(refs) // max_chunk))
+    size = -(-len(refs) // n)
+    return [refs[i : i + size] for i in range(0, len(refs), size)]
+
+
+class LocalPool:
+    """The flow run's worker processes (``spawn``: safe next to Prefect's threads), as a context manager.
+
+    While one is open, :func:`current_pool` returns it, so batch tasks running in threads of the
+    flow process can hand their chunks to it.
+    """
+
+    _current: LocalPool | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, workers: int, warm: bool = False) -> None:
+        self.workers = workers
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+        )
+        if warm:  # start the processes and their imports now, in the background
+            for _ in range(workers):
+                self.executor.submit(_warm)
+
+    def __enter__(self) -> LocalPool:
+        with LocalPool._lock:
+            LocalPool._current = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with LocalPool._lock:
+            if LocalPool._current is self:
+                LocalPool._current = None
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def run(self, refs: list[RawRef], out_dir: str, reusable: Mapping[str, Mapping[str, Any]]) -> list[Item]:
+        """:func:`normalize_and_stage` over ``refs``, in chunks spread over the workers; results in order."""
+        futures: list[Future[list[Item]]] = [
+            self.executor.submit(
+                normalize_and_stage, chunk, out_dir, {r.input: reusable[r.input] for r in chunk if r.input in reusable}
+            )
+            for chunk in chunks(refs, self.workers)
+        ]
+        return [item for fut in futures for item in fut.result()]
+
+
+def current_pool() -> LocalPool | None:
+    return LocalPool._current
+
+
+def _ignore_sigint() -> None:
+    """Ctrl-C is the flow process's to handle (it cancels what is queued); workers finish their chunk."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _warm() -> None:
+    """Import what normalizing HTML and Markdown needs (the first chunk then does not wait for it)."""
+    from .loaders import html, markdown  # noqa: F401

@@ -1,0 +1,156 @@
+"""Prefect's temporary API server, started before Prefect is imported.
+
+Without ``PREFECT_API_URL`` a Prefect flow run starts a temporary server (a uvicorn subprocess) the
+first time it needs the API. Prefect does that late: it first imports its whole server package into
+the flow's process (~2 s) just to build the command, then waits ~3 s for the subprocess, which
+imports the same package again. ``ingest normalize`` measured ~7 s of fixed cost per run that way,
+as much as normalizing 200 pages.
+
+:func:`start_early` launches the same subprocess (same command and environment as Prefect 3.8's
+``SubprocessASGIServer``) as the CLI's first act, so the server boots on one core while this
+process imports Prefect and ingest on the other; :func:`api_url_for_flow` then hands its URL to the
+flow run, only if Prefect would have started a temporary server itself (no API URL configured,
+ephemeral mode allowed). Otherwise, or if it is not healthy in time, it is stopped and Prefect does
+what it always does. It is stopped at exit, after Prefect's own exit handlers (which flush logs to
+it) have run.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+#: Seconds to wait for the early server's /health before leaving the job to Prefect.
+HEALTH_TIMEOUT = 30.0
+
+_server: _EarlyServer | None = None
+
+
+class _EarlyServer:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def start(self) -> None:
+        import importlib.util
+
+        spec = importlib.util.find_spec("prefect")  # finds the package without importing it
+        if spec is None or spec.origin is None:
+            raise RuntimeError("prefect is not installed")
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
+        env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # as the CLI sets before importing Prefect
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn",
+                "--app-dir", str(Path(spec.origin).parent.parent),
+                "--factory", "prefect.server.api.server:create_app",
+                "--host", "127.0.0.1", "--port", str(self.port),
+                "--log-level", "error", "--lifespan", "on",
+            ],
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def wait_healthy(self, timeout: float = HEALTH_TIMEOUT) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                return False
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=1) as r:  # noqa: S310 - loopback
+                    if r.status == 200:
+                        return True
+            except OSError:
+                pass
+            time.sleep(0.05)
+        return False
+
+    def stop(self) -> None:
+        p, self.process = self.process, None
+        if p is None or p.poll() is not None:
+            return
+        p.terminate()
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_early() -> None:
+    """Launch the temporary server now, unless ``PREFECT_API_URL`` is set or Prefect is already
+    imported (a test harness, another flow in this process). Never raises."""
+    global _server
+    if _server is not None or os.environ.get("PREFECT_API_URL", "").strip() or "prefect" in sys.modules:
+        return
+    server = _EarlyServer()
+    try:
+        server.start()
+    except (OSError, RuntimeError):
+        server.stop()
+        return
+    _server = server
+    atexit.register(server.stop)  # registered before Prefect's handlers: runs after them
+
+
+def api_url_for_flow() -> str | None:
+    """The early server's API URL if the flow should use it (Prefect would start a temporary server
+    of its own), else None (and the early server, if any, is stopped)."""
+    global _server
+    server = _server
+    if server is None:
+        return None
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api.url or not settings.server.ephemeral.enabled or not server.wait_healthy():
+        server.stop()
+        _server = None
+        return None
+    return server.api_url
+
+
+def discard() -> None:
+    """Stop the early server unused (the flow must not hand its loopback URL to other machines)."""
+    global _server
+    if _server is not None:
+        _server.stop()
+        _server = None
+
+
+@contextlib.contextmanager
+def flow_api() -> Iterator[str | None]:
+    """Run the flow inside this block against the early server, when there is one to use."""
+    url = api_url_for_flow()
+    if url is None:
+        yield None
+        return
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    # No flow-run heartbeats: they let a long-lived server mark a crashed run, but this server ends
+    # with the process, and stopping the heartbeat thread costs up to 1 s at the end of every run.
+    with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield url
