@@ -92,15 +92,20 @@ def make_record(**overrides: Any) -> Record:
 
     A dict override is merged into the default (``provenance={"input": "raw/x.txt"}`` changes only
     the input); any other value replaces the field. Unless overridden, ``id`` is derived from
-    ``source.family`` and ``provenance.input`` and ``content_sha256`` from the sections, so records
-    for different inputs get different ids.
+    ``source.family`` and ``provenance.input`` and ``content_sha256`` is computed as the pipeline
+    does (everything but provenance and version), so records for different inputs get different ids.
     """
     data = _merge(_BASE, overrides)
     data.setdefault(
         "id", f"{data['source']['family']}-{sha256_hex(data['provenance']['input'].encode())[:16]}"
     )
-    data.setdefault("content_sha256", sha256_hex(repr((data["title"], data["sections"])).encode()))
-    return Record.model_validate(data)
+    if "content_sha256" in data:
+        return Record.model_validate(data)
+    # the real content hash (what `ingest verify` recomputes): everything but provenance and version
+    from ingest.verify import content_sha256
+
+    provisional = Record.model_validate({**data, "content_sha256": "0" * 64})
+    return provisional.model_copy(update={"content_sha256": content_sha256(provisional)})
 
 
 def fake_normalize(raw: bytes, meta: InputMeta) -> Record:

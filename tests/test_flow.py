@@ -156,7 +156,7 @@ def test_the_cli_runs_the_flow_prints_the_summary_and_exits_1_on_quarantine(
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
     assert lines == [
-        "published 2 (written 2, unchanged 0), quarantined 1, stale removed 0",
+        "published 2 (written 2, unchanged 0), quarantined 1, withdrawn 0",
         "QUARANTINED raw/001.txt: decode: input is empty",
     ]
     assert cli.main(["validate", str(tmp_path / "out")]) == 0

@@ -8,23 +8,30 @@ from ingest.flow import normalize_refs
 from ingest.publish import publish
 from ingest.sources import discover
 from ingest.validate import validate_dir
+from ingest.verify import verify_dir
 
 from .helpers import ROOT
 
+#: Not reproducible by a fresh run: report.md (written by the flow, holds the run's time, not
+#: committed), .lock (the CLI's lock file, not committed), changes.jsonl (run ids and times) and
+#: history/ (what earlier runs replaced). changes.jsonl is checked by `verify` below.
+_RUN_DEPENDENT = ("report.md", ".lock", "changes.jsonl")
+
 
 def _tree(d: Path) -> dict[str, bytes]:
-    # report.md is written by the flow (`make run`), not by publish(); it holds the run's time and is
-    # not committed (.gitignore)
     return {
-        p.relative_to(d).as_posix(): p.read_bytes()
+        rel: p.read_bytes()
         for p in sorted(d.rglob("*"))
-        if p.is_file() and p.relative_to(d).as_posix() != "report.md"
+        if p.is_file()
+        and (rel := p.relative_to(d).as_posix()) not in _RUN_DEPENDENT
+        and not rel.startswith("history/")
     }
 
 
 def test_the_committed_normalized_folder_matches_a_fresh_run_over_raw(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)  # inputs are named relative to the raw folder as given on the command line
-    summary = publish(tmp_path, normalize_refs(discover([Path("raw")])))
+    # raw_dirs as `ingest normalize raw --out normalized` records them (relative to OUT_DIR's parent)
+    summary = publish(tmp_path, normalize_refs(discover([Path("raw")])), raw_dirs=["raw"])
     assert summary.quarantined == 0
     fresh, committed = _tree(tmp_path), _tree(ROOT / "normalized")
     assert sorted(fresh) == sorted(committed), "normalized/ is stale: run `make run` and commit it"
@@ -34,3 +41,9 @@ def test_the_committed_normalized_folder_matches_a_fresh_run_over_raw(tmp_path, 
 
 def test_the_committed_normalized_folder_validates_against_the_committed_schema():
     assert validate_dir(ROOT / "normalized", ROOT / "schemas") == []
+
+
+def test_the_committed_normalized_folder_passes_verify_so_its_change_feed_matches_the_manifest():
+    problems, counts = verify_dir(ROOT / "normalized", ROOT / "schemas")
+    assert problems == []
+    assert counts["records"] == 5 and counts["changes"] >= 5

@@ -108,7 +108,9 @@ def test_a_changed_record_is_rewritten_and_the_others_are_left_alone(
     after = snapshot(tmp_path)
     changed_path = f"records/{changed.record.id}.json"
     unchanged_path = f"records/{outcomes[0].record.id}.json"
-    assert after[changed_path][0] == canonical_json(changed.record)
+    # its content changed: version 2 (issue 6), the first version kept in history/
+    assert after[changed_path][0] == canonical_json(changed.record.model_copy(update={"version": 2}))
+    assert f"history/{changed.record.id}/v1.json" in after
     assert after[unchanged_path] == before[unchanged_path]
     assert after["manifest.json"] != before["manifest.json"]  # the title is in the manifest
     assert (summary.written, summary.unchanged) == (1, 1)
@@ -170,7 +172,7 @@ def test_the_manifest_lists_records_sorted_by_id_and_quarantined_sorted_by_input
     manifest = load_manifest(tmp_path)
     assert (tmp_path / "manifest.json").read_bytes() == canonical_json(manifest)
     assert set(manifest) == {"schema_version", "pipeline_version", "records", "quarantined", "duplicates",
-                             "near_duplicates"}
+                             "near_duplicates", "withdrawn"}
     assert (manifest["schema_version"], manifest["pipeline_version"]) == (SCHEMA_VERSION, PIPELINE_VERSION)
     ids = [e["id"] for e in manifest["records"]]
     assert ids == sorted(ids)
@@ -184,6 +186,7 @@ def test_the_manifest_lists_records_sorted_by_id_and_quarantined_sorted_by_input
             "content_sha256": rec.content_sha256,
             "raw_sha256": rec.provenance.raw_sha256,
             "title": rec.title,
+            "version": 1,
         }
     assert manifest["quarantined"] == [
         {
@@ -212,7 +215,12 @@ def test_publishing_is_independent_of_input_order_apart_from_duplicates(
 
 
 def snapshot_bytes(out: Path) -> dict[str, bytes]:
-    return {k: v[0] for k, v in snapshot(out).items()}
+    """Bytes of every file; changes.jsonl without its run ids and times (the only time-dependent data)."""
+    out_ = {k: v[0] for k, v in snapshot(out).items()}
+    if "changes.jsonl" in out_:
+        lines = [json.loads(line) for line in out_["changes.jsonl"].splitlines()]
+        out_["changes.jsonl"] = repr([{k: v for k, v in d.items() if k not in ("run_id", "time")} for d in lines]).encode()
+    return out_
 
 
 def test_nothing_time_dependent_is_written(tmp_path: Path, outcomes: list[Outcome]) -> None:
@@ -230,7 +238,7 @@ def test_an_out_dir_that_cannot_be_created_raises_output_dir_error(tmp_path: Pat
 
 def test_the_counts_line_reads_like_the_cli_summary() -> None:
     s = PublishSummary(published=3, written=1, unchanged=2, quarantined=1, removed_stale=4)
-    assert s.counts_line() == "published 3 (written 1, unchanged 2), quarantined 1, stale removed 4"
+    assert s.counts_line() == "published 3 (written 1, unchanged 2), quarantined 1, withdrawn 4"
     assert json.loads(json.dumps(s.as_dict()))["quarantined_outcomes"] == []
 
 

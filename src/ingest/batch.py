@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from . import PIPELINE_VERSION
+from .errors import QuarantineError
 from .inputs import InputMeta
 from .models import Record
 from .pipeline import Outcome, Published, Quarantined
@@ -80,6 +81,9 @@ def normalize_and_stage(
         except OSError as e:
             reason = f"cannot read: {e.strerror or e}"
             items[i] = (Quarantined(ref.input, "read", type(e).__name__, reason, None), None)
+            continue
+        except QuarantineError as e:  # over the size cap: never read
+            items[i] = (Quarantined(ref.input, e.stage, e.kind, e.reason, None), None)
             continue
         meta_sha = sha256_hex(sidecar) if sidecar is not None else None
         entry = reusable.get(ref.input)

@@ -173,16 +173,22 @@ are processed in batches of --batch-size, then published.
 Outputs:
   OUT_DIR/records/<id>.json   one record per published input (rewritten only if it changed)
   OUT_DIR/manifest.json       records (id, path, input, hashes, title) and quarantined inputs
-                              (input, stage, kind, reason); stale record files are removed
+                              (input, stage, kind, reason), withdrawn records, raw_dirs
+  OUT_DIR/records.jsonl       every current record, one line each (for bulk readers)
+  OUT_DIR/changes.jsonl       one line appended per record added, updated or withdrawn (none when
+                              nothing changed): event, id, version, content_sha256, run_id, time
+  OUT_DIR/history/<id>/v<N>.json  every earlier version, and the last version of withdrawn records
   OUT_DIR/report.md           the run report (per source: published, new, updated, unchanged,
                               quarantined with reasons; most frequent removals); rewritten every
                               run, also published as the Prefect artifact normalize-report-<OUT_DIR>
   stderr                      progress: a bar on a terminal, a plain line every 10 s otherwise
-  stdout                      "published N (written W, unchanged U), quarantined Q, stale removed S"
+  stdout                      "published N (written W, unchanged U), quarantined Q, withdrawn S"
                               then one "QUARANTINED input: stage: reason" line per quarantined input
                               (--json: the summary as one JSON object; --quiet: the QUARANTINED lines)
 
 If PREFECT_API_URL is set, the server's /health must answer within a few seconds, else exit 2.
+One run per OUT_DIR: a second run refuses (exit 2, naming the holder's pid) unless --wait-lock.
+Inputs over --max-input-bytes are quarantined without being read.
 """
 
 VALIDATE_HELP = """\
@@ -300,6 +306,12 @@ def add_normalize_arguments(n: argparse.ArgumentParser) -> None:
         help="run the batches on the Dask cluster whose scheduler is at ADDR (tcp://host:8786); "
              "raw dirs and OUT_DIR must be at the same paths on every worker",
     )
+    add_lock_arguments(n)
+    n.add_argument(
+        "--max-input-bytes", type=int, default=None, metavar="N",
+        help="quarantine inputs larger than N bytes, checked before reading "
+             "(default: INGEST_MAX_INPUT_BYTES, else 20 MB)",
+    )
     n.add_argument(
         "--force", action="store_true",
         help="normalize every input again, even those unchanged since the last run (after a rule change "
@@ -307,10 +319,22 @@ def add_normalize_arguments(n: argparse.ArgumentParser) -> None:
     )
 
 
+def add_lock_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait-lock", type=float, default=0, metavar="SECONDS",
+        help="when another run holds OUT_DIR's lock, wait up to SECONDS for it (default: refuse at once, exit 2)",
+    )
+
+
 def cmd_normalize(args: argparse.Namespace) -> int:
+    from .lock import out_dir_lock
     from .publish import ensure_out_dir
     from .sources import check_raw_dirs
 
+    if args.max_input_bytes is not None:
+        if args.max_input_bytes < 1:
+            raise UsageError(f"--max-input-bytes must be at least 1, got {args.max_input_bytes}")
+        os.environ["INGEST_MAX_INPUT_BYTES"] = str(args.max_input_bytes)  # worker processes inherit it
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.workers is not None and args.workers < 1:
@@ -321,8 +345,20 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         out, raw_r = args.out.resolve(), raw.resolve()
         if out == raw_r or out.is_relative_to(raw_r):
             raise UsageError(f"OUT_DIR {args.out} is inside raw dir {raw}: its records would become inputs")
-    ensure_out_dir(args.out)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        ensure_out_dir(args.out)  # raises OutputDirError with the usual one-line message
+        raise
+    # issue 6: one run per OUT_DIR, taken before Prefect starts and before any write
+    with out_dir_lock(args.out, wait=args.wait_lock):
+        ensure_out_dir(args.out)
+        result = _run_flow(args, [str(d) for d in args.raw_dirs], incremental=not args.force)
+    return print_normalize_summary(result, ui(args), out_dir=args.out)
 
+
+def _run_flow(args: argparse.Namespace, raw_dirs: list[str], incremental: bool,
+              only_inputs: list[str] | None = None) -> dict:
     from .prefect_api import start_early
 
     configure_prefect_env(getattr(args, "verbose", False))  # first: the early server inherits it
@@ -332,11 +368,11 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     from .progress import attached
 
     with attached(progress_sink(args)):
-        result = run_normalize(
-            raw_dirs=[str(d) for d in args.raw_dirs], out_dir=str(args.out), batch_size=args.batch_size,
-            workers=args.workers, incremental=not args.force, dask_address=args.dask_address,
+        return run_normalize(
+            raw_dirs=raw_dirs, out_dir=str(args.out), batch_size=args.batch_size,
+            workers=args.workers, incremental=incremental, dask_address=getattr(args, "dask_address", None),
+            only_inputs=only_inputs,
         )
-    return print_normalize_summary(result, ui(args), out_dir=args.out)
 
 
 def print_normalize_summary(result: dict, out: UI | None = None, out_dir: Path | None = None) -> int:
@@ -345,7 +381,7 @@ def print_normalize_summary(result: dict, out: UI | None = None, out_dir: Path |
     code = EXIT_PROBLEMS if result["quarantined"] else EXIT_OK
     out.say(
         f"published {result['published']} (written {result['written']}, unchanged {result['unchanged']}), "
-        f"quarantined {result['quarantined']}, stale removed {result['removed_stale']}"
+        f"quarantined {result['quarantined']}, withdrawn {result['removed_stale']}"
     )
     for q in result["quarantined_outcomes"]:
         out.problem(f"QUARANTINED {q['input']}: {q['stage']}: {q['reason']}")
@@ -473,6 +509,102 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return code
 
 
+VERIFY_HELP = """\
+Check that a published OUT_DIR is consistent, as a downstream reader relies on it: everything
+`ingest validate` checks (records against the schema, manifest entries against the record files,
+no unlisted record file), plus: every record's content_sha256 recomputed from its content; every
+manifest entry's version matches its record; records.jsonl holds exactly the current records;
+changes.jsonl parses and its last line per id matches the manifest (version and content_sha256 of
+each record; "withdrawn" for each withdrawn id); every withdrawn record's last version is in
+history/; no unexpected files in OUT_DIR. Prints one line per problem.
+"""
+
+VERIFY_EXIT = """\
+exit codes:
+  0  OUT_DIR is consistent
+  1  at least one mismatch (listed)
+  2  OUT_DIR does not exist
+"""
+
+REPLAY_HELP = """\
+Re-run the inputs OUT_DIR's manifest lists as quarantined (after a rule fix) and publish those that
+now pass. The raw dirs are the manifest's raw_dirs (recorded by `ingest normalize` relative to
+OUT_DIR's parent, so a manifest does not depend on the machine); --raw-dir overrides them. Only
+inputs the manifest already knows take part (published, quarantined, duplicates): unchanged
+published inputs are reused byte for byte, new files under the raw dirs are left for the next
+`ingest normalize`. Takes OUT_DIR's lock like `ingest normalize`.
+"""
+
+REPLAY_EXIT = """\
+exit codes:
+  0  every input is published now
+  1  some inputs are still quarantined (listed)
+  2  no manifest, raw dirs not found, or OUT_DIR locked
+"""
+
+
+def add_verify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out_dir", metavar="OUT_DIR", type=Path, help="a folder written by `ingest normalize`")
+    p.add_argument("--schemas", metavar="DIR", type=Path, default=None,
+                   help="folder holding record.schema.json (default: the repo's schemas/)")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from .verify import verify_dir
+
+    if not args.out_dir.is_dir():
+        raise UsageError(f"OUT_DIR not found: {args.out_dir}")
+    schema_dir = args.schemas or (DEFAULT_SCHEMA_DIR if DEFAULT_SCHEMA_DIR.is_dir() else None)
+    problems, counts = verify_dir(args.out_dir, schema_dir)
+    out = ui(args)
+    for p in problems:
+        out.problem(p)
+    out.say(f"{counts['records']} records, {counts['withdrawn']} withdrawn, {counts['changes']} change lines: "
+            + (f"{len(problems)} problems" if problems else "consistent"))
+    code = EXIT_PROBLEMS if problems else EXIT_OK
+    out.result({"ok": not problems, "exit_code": code, "problems": problems, **counts})
+    return code
+
+
+def add_replay_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out", metavar="OUT_DIR", type=Path, help="a folder written by `ingest normalize`")
+    p.add_argument("--raw-dir", dest="raw_dirs", action="append", type=Path, default=None, metavar="DIR",
+                   help="raw dir to read the inputs from (repeatable; default: the manifest's raw_dirs)")
+    p.add_argument("--batch-size", type=int, default=50, metavar="N", help=argparse.SUPPRESS)
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="local worker processes")
+    add_lock_arguments(p)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .lock import out_dir_lock
+    from .publish import load_manifest
+    from .sources import check_raw_dirs
+
+    manifest = load_manifest(args.out)
+    if manifest is None:
+        raise UsageError(f"no manifest.json in {args.out}: nothing to replay")
+    if args.raw_dirs:
+        raw_dirs = list(args.raw_dirs)
+    else:
+        recorded = manifest.get("raw_dirs")
+        if not isinstance(recorded, list) or not recorded:
+            raise UsageError(f"{args.out}/manifest.json records no raw_dirs: pass --raw-dir DIR")
+        base = args.out.resolve().parent
+        raw_dirs = [base / str(d) for d in recorded]
+    check_raw_dirs(raw_dirs)
+    known: set[str] = set()
+    for key in ("records", "quarantined", "duplicates"):
+        known.update(e["input"] for e in manifest.get(key) or [] if isinstance(e, dict) and isinstance(e.get("input"), str))
+    before = {e.get("input") for e in manifest.get("quarantined") or [] if isinstance(e, dict)}
+    with out_dir_lock(args.out, wait=args.wait_lock):
+        result = _run_flow(args, [str(d) for d in raw_dirs], incremental=True, only_inputs=sorted(known))
+    still = {q["input"] for q in result["quarantined_outcomes"]}
+    out = ui(args)
+    out.say(f"replayed {len(before)} quarantined inputs: {len(before - still)} now published, "
+            f"{len(before & still)} still quarantined")
+    return print_normalize_summary(result, out, out_dir=args.out)
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -501,6 +633,10 @@ register(Command("list", "list the records in OUT_DIR with title, source, dates 
 register(Command("show", "print one record readably", SHOW_HELP, SHOW_EXIT, add_show_arguments, cmd_show))
 register(Command("inspect", "write an HTML page showing what cleaning removed from one input",
                  INSPECT_HELP, INSPECT_EXIT, add_inspect_arguments, cmd_inspect))
+register(Command("verify", "check that manifest, records, records.jsonl and changes.jsonl agree (exit 1 if not)",
+                 VERIFY_HELP, VERIFY_EXIT, add_verify_arguments, cmd_verify))
+register(Command("replay", "re-run the quarantined inputs of OUT_DIR and publish those that now pass",
+                 REPLAY_HELP, REPLAY_EXIT, add_replay_arguments, cmd_replay))
 register(Command("fetch", fetch_commands.FETCH_SHORT, fetch_commands.FETCH_HELP, fetch_commands.FETCH_EXIT,
                  fetch_commands.add_fetch_arguments, fetch_commands.cmd_fetch))
 register(Command("serve", fetch_commands.SERVE_SHORT, fetch_commands.SERVE_HELP, fetch_commands.SERVE_EXIT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 from .errors import BinaryInput, EmptyInput, UndecodableInput
 
@@ -43,6 +44,9 @@ def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
             text, encoding = raw.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text = None
+    if text is None:
+        text = _mostly_utf8(raw)
+        encoding = "utf-8 (invalid bytes replaced)" if text is not None else ""
     if text is None and declared:
         try:
             text, encoding = raw.decode(declared), declared.lower()
@@ -61,9 +65,35 @@ def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     if _looks_binary(text):
         raise BinaryInput("the file is mostly control characters: binary data, not a text document")
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    # issue 6: control characters (other than tab and newline), noncharacters and lone surrogates are
+    # no text a reader sees, and XML/HTML tooling refuses them; vertical tab and form feed break lines
+    text = _NOT_TEXT.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))
     if not text.strip():
         raise EmptyInput("the file holds no visible text")
     return text, encoding
+
+
+_NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def _mostly_utf8(raw: bytes) -> str | None:
+    """UTF-8 with a few stray invalid bytes (a broken copy-paste, a truncated character): decoded as
+    UTF-8 with each invalid byte replaced by U+FFFD, when the file also holds valid multi-byte UTF-8
+    sequences (so it *is* UTF-8: reading it as cp1252 would garble every accented letter) and at most
+    1 in 200 bytes is invalid. A latin-1 file has no valid multi-byte sequence and is left to the
+    checks below.
+
+    >>> _mostly_utf8(("Café crème. " * 20).encode() + bytes([255]))[-4:]
+    'e. \ufffd'
+    >>> _mostly_utf8("Leucémie".encode("latin-1")) is None
+    True
+    """
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - raw.count("\ufffd".encode())
+    multibyte = sum(1 for c in text if ord(c) > 127 and c != "\ufffd")
+    if bad <= 0 or not multibyte or bad * 200 > len(raw):
+        return None
+    return text
 
 
 def _western(raw: bytes) -> str | None:

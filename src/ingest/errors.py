@@ -4,6 +4,8 @@
 
     IngestError
     ├── QuarantineError      the input itself is bad: record it in the manifest, keep going
+    │   ├── OversizeInput         (stage "read")    larger than the size cap (checked before reading)
+    │   ├── PathologicalInput     (stage "load")    structure that would take unbounded time (e.g. 100k nested brackets)
     │   ├── EmptyInput            (stage "decode")  zero bytes or only whitespace
     │   ├── BinaryInput           (stage "decode")  NUL bytes / not text at all
     │   ├── UndecodableInput      (stage "decode")  no encoding decodes it cleanly
@@ -44,6 +46,14 @@ class QuarantineError(IngestError):
 
     def __str__(self) -> str:  # pragma: no cover - trivial
         return f"{self.stage}: {self.reason}"
+
+
+class OversizeInput(QuarantineError):
+    stage = "read"
+
+
+class PathologicalInput(QuarantineError):
+    stage = "load"
 
 
 class EmptyInput(QuarantineError):

@@ -46,9 +46,11 @@ from prefect.utilities.annotations import quote
 
 from . import prefect_api
 from .batch import Item, LocalPool, current_pool, default_workers, normalize_and_stage
+from .errors import QuarantineError
+from .lock import out_dir_lock
 from .pipeline import Outcome, Quarantined, process_batch
 from .progress import FlowProgress
-from .publish import PublishSummary, Staged, ensure_out_dir, publish, reusable_entries
+from .publish import PublishSummary, Staged, ensure_out_dir, fault_point, publish, reusable_entries
 from .report import RunReport
 from .sources import RawRef, discover, read
 
@@ -75,6 +77,8 @@ def normalize_refs(refs: list[RawRef]) -> list[Outcome]:
             failed[i] = Quarantined(
                 ref.input, "read", type(e).__name__, f"cannot read: {e.strerror or e}", None
             )
+        except QuarantineError as e:  # over the size cap: never read
+            failed[i] = Quarantined(ref.input, e.stage, e.kind, e.reason, None)
     processed = iter(process_batch(items))
     return [failed[i] if i in failed else next(processed) for i in range(len(refs))]
 
@@ -108,10 +112,32 @@ def publish_outcomes(
     outcomes: list[Outcome],
     fetch_failures: list[dict[str, Any]] | None = None,
     staged: dict[str, Staged] | None = None,
+    raw_dirs: list[str] | None = None,
+    run_id: str | None = None,
 ) -> PublishSummary:
     """Write records and the manifest for all outcomes (in input order); ``fetch_failures`` from
     ``ingest fetch``; ``staged``: records whose bytes a batch already wrote (see :class:`Staged`)."""
-    return publish(Path(out_dir), outcomes, fetch_failures, staged=staged)
+    return publish(Path(out_dir), outcomes, fetch_failures, staged=staged, raw_dirs=raw_dirs, run_id=run_id)
+
+
+def manifest_raw_dirs(raw_dirs: list[str], out_dir: str) -> list[str]:
+    """The raw dirs as the manifest records them: POSIX paths relative to OUT_DIR's parent, so that a
+    manifest does not depend on the machine and ``ingest replay OUT_DIR`` finds them from anywhere.
+
+    >>> manifest_raw_dirs(["raw"], "normalized")
+    ['raw']
+    """
+    base = os.path.dirname(os.path.abspath(out_dir))
+    return [Path(os.path.relpath(os.path.abspath(d), base)).as_posix() for d in raw_dirs]
+
+
+def _run_id() -> str:
+    """The Prefect flow run's id (what changes.jsonl names the run by); a random one outside a flow."""
+    import uuid
+
+    ctx = FlowRunContext.get()
+    run = getattr(ctx, "flow_run", None) if ctx is not None else None
+    return str(run.id) if run is not None else uuid.uuid4().hex
 
 
 def _tasks_run_in_this_process() -> bool:
@@ -145,8 +171,14 @@ def normalize_flow(
     workers: int | None = None,
     incremental: bool = True,
     fetch_failures: list[dict[str, Any]] | None = None,
+    only_inputs: list[str] | None = None,
 ) -> dict[str, Any]:
     """Normalize every input under ``raw_dirs`` and publish the records to ``out_dir``.
+
+    Holds ``OUT_DIR/.lock`` for the whole run (:func:`ingest.lock.out_dir_lock`: a second run on the
+    same OUT_DIR refuses with :class:`~ingest.lock.LockBusy`). ``only_inputs`` (``ingest replay``):
+    normalize only the inputs with these names (the others are left out of the run, so publish as
+    usual only the records they give; replay passes every input the manifest knows).
 
     ``workers``: local worker processes (default :func:`ingest.batch.default_workers`: one per
     core; 1 normalizes in this process). ``incremental``: reuse the published record of every input
@@ -156,9 +188,25 @@ def normalize_flow(
     Returns :meth:`PublishSummary.as_dict` (counts plus every quarantined input with its stage and
     reason). Raises ``InputDirError`` / ``OutputDirError`` for environment problems.
     """
+    with out_dir_lock(Path(out_dir)):
+        return _normalize_run(raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs)
+
+
+def _normalize_run(
+    raw_dirs: list[str],
+    out_dir: str,
+    batch_size: int,
+    workers: int | None,
+    incremental: bool,
+    fetch_failures: list[dict[str, Any]] | None,
+    only_inputs: list[str] | None,
+) -> dict[str, Any]:
     logger = get_run_logger()
     report = RunReport.begin(out_dir)  # issue 7: remembers the previous manifest and the start time
     refs = discover([Path(d) for d in raw_dirs])
+    if only_inputs is not None:
+        wanted = set(only_inputs)
+        refs = [r for r in refs if r.input in wanted]
     batches = batched(refs, batch_size)
     workers = workers or default_workers()
     local = _tasks_run_in_this_process()
@@ -192,9 +240,13 @@ def normalize_flow(
                 if s is not None:
                     staged[outcome.input] = s
             progress.advance(len(items))
+            fault_point(f"batch of {len(items)}")  # crash tests: a SIGKILL between batches
     reused = sum(s.reused for s in staged.values())
     logger.info("normalized %d inputs, reused %d unchanged records", len(outcomes) - reused, reused)
-    summary = publish_outcomes(out_dir, quote(outcomes), fetch_failures=fetch_failures, staged=quote(staged))
+    summary = publish_outcomes(
+        out_dir, quote(outcomes), fetch_failures=fetch_failures, staged=quote(staged),
+        raw_dirs=manifest_raw_dirs(raw_dirs, out_dir), run_id=_run_id(),
+    )
     for q in summary.quarantined_outcomes:
         logger.info("quarantined %s: %s: %s", q.input, q.stage, q.reason)
     logger.info(summary.counts_line())
@@ -218,6 +270,7 @@ def run_normalize(
     workers: int | None = None,
     incremental: bool = True,
     dask_address: str | None = None,
+    only_inputs: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run :func:`normalize_flow`, on the Dask cluster at ``dask_address`` when one is given."""
     f = normalize_flow if not dask_address else normalize_flow.with_options(task_runner=dask_task_runner(dask_address))
@@ -233,7 +286,8 @@ def run_normalize(
                 "server of its own; point PREFECT_API_URL at a Prefect server the workers can reach"
             )
     with pool, prefect_api.flow_api():  # the temporary API server the CLI started early, if any
-        return f(raw_dirs=raw_dirs, out_dir=out_dir, batch_size=batch_size, workers=workers, incremental=incremental)
+        return f(raw_dirs=raw_dirs, out_dir=out_dir, batch_size=batch_size, workers=workers, incremental=incremental,
+                 only_inputs=only_inputs)
 
 
 def _is_loopback(address: str) -> bool:

@@ -177,3 +177,9 @@ class Record(Strict):
     metadata: Metadata
     provenance: Provenance
     content_sha256: Annotated[str, Field(pattern=SHA256)]
+    version: int = Field(
+        default=1,
+        ge=1,
+        description="Publication version: 1 when first published, +1 each time content_sha256 changes "
+        "(set at publish time; not covered by content_sha256; earlier versions are kept in OUT_DIR/history/)",
+    )

@@ -27,6 +27,8 @@ from .errors import (
     JavaScriptShell,
     MalformedFrontMatter,
     NoContent,
+    OversizeInput,
+    PathologicalInput,
     SchemaViolation,
     UnsupportedFormat,
 )
@@ -39,7 +41,9 @@ from .redaction import MARKER, RepairLog, has_marker, repair_blocks
 from .rules import COMMON_RULES, GENERIC
 from .rules.base import Profile
 from .rules.vocab import cancer_types
+from .sanitize import sanitize
 from .serialize import canonical_json, sha256_hex
+from .sources import max_input_bytes
 from .structure import (
     build_sections,
     drop_title_repeats,
@@ -172,11 +176,16 @@ def _fm_list(fm: dict[str, Any], key: str) -> list[str]:
 
 def normalize(raw: bytes, meta: InputMeta) -> Record:
     """Normalize one document. Raises a :class:`~ingest.errors.QuarantineError` subclass for bad input."""
+    cap = max_input_bytes()
+    if len(raw) > cap:
+        raise OversizeInput(f"the input is {len(raw)} bytes, over the {cap}-byte cap")
     declared = None
     if meta.content_type and "charset=" in meta.content_type.lower():
         declared = meta.content_type.lower().split("charset=", 1)[1].split(";")[0].strip() or None
     text, _encoding = decode(raw, declared)
     fmt = input_format(meta, text)
+    if fmt == "markdown":
+        _check_markdown(text)
 
     front: dict[str, Any] = {}
     if fmt == "markdown":
@@ -325,14 +334,25 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
             "front_matter": fm_extra,
         },
     }
+    # issue 6: text fields are plain text, whatever markup the input smuggled in (Markdown raw HTML,
+    # tags written in a .txt, entities decoding into tags); each removal is logged by kind only
+    log: list[tuple[str, str]] = []
+    before_title = record["title"]
+    record = sanitize(record, log)
+    if record["title"] != before_title:
+        record["title"] = clean_inline(record["title"])
+        if not record["title"]:
+            raise NoContent("the title is nothing but markup or script")
+    for rule, what in log:
+        removals.add(rule, "markup", "markup, script or unsafe URL in a text field (records are plain text)", what)
     record["content_sha256"] = sha256_hex(canonical_json(record))
     record["provenance"] = {
         "input": meta.input,
         "raw_sha256": sha256_hex(raw),
         "pipeline_version": PIPELINE_VERSION,
         "fetched_at": meta.fetched_at,
-        "removals": removals.items(),
-        "repairs": repairs.repairs,
+        "removals": sanitize(removals.items()),
+        "repairs": sanitize(repairs.repairs),
         "duplicates": [],
         "simhash": simhash("\n".join(s["text"] for s in sections_out)),
     }
@@ -342,6 +362,24 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
         first = e.errors()[0]
         where = ".".join(str(x) for x in first.get("loc", ()))
         raise SchemaViolation(f"record fails the schema at {where}: {first.get('msg')} ({e.error_count()} errors)") from e
+
+
+#: Markdown link/emphasis parsing is quadratic in the unmatched openers of one paragraph (100k "[" on
+#: one line: ~30 s). Real pages have a few dozen per line.
+MAX_MARKDOWN_OPENERS_PER_LINE = 5000
+
+
+def _check_markdown(text: str) -> None:
+    """Quarantine Markdown whose link and emphasis parsing would take unbounded time."""
+    for ch in "[*_`<!":
+        if text.count(ch) <= MAX_MARKDOWN_OPENERS_PER_LINE:
+            continue
+        worst = max(line.count(ch) for line in text.split("\n"))
+        if worst > MAX_MARKDOWN_OPENERS_PER_LINE:
+            raise PathologicalInput(
+                f"a Markdown line holds {worst} {ch!r} characters (limit {MAX_MARKDOWN_OPENERS_PER_LINE}): "
+                "parsing it would take unbounded time"
+            )
 
 
 # ----------------------------------------------------------------------------------------------

@@ -40,8 +40,8 @@ def process(raw: bytes, meta: InputMeta) -> Outcome:
         return Published(meta.input, normalize(raw, meta))
     except QuarantineError as e:
         return Quarantined(meta.input, e.stage, e.kind, e.reason, sha256_hex(raw))
-    except RecursionError:
-        return Quarantined(meta.input, "internal", "RecursionError", "document nested too deeply", sha256_hex(raw))
+    except RecursionError:  # nesting beyond what any parser here handles: the input's structure, not a bug
+        return Quarantined(meta.input, "load", "PathologicalInput", "document nested too deeply", sha256_hex(raw))
     except Exception as e:  # noqa: BLE001 - isolation boundary: one input must not stop the run
         return Quarantined(meta.input, "internal", type(e).__name__, f"unexpected error: {e}", sha256_hex(raw))
 

@@ -2,12 +2,16 @@
 
 Layout::
 
-    OUT_DIR/manifest.json          canonical JSON: schema/pipeline versions, records, quarantined
-    OUT_DIR/records/<id>.json      canonical JSON of each record
+    OUT_DIR/manifest.json          canonical JSON: schema/pipeline versions, records, quarantined,
+                                   withdrawn, raw_dirs
+    OUT_DIR/records/<id>.json      canonical JSON of each record (with its ``version``)
+    OUT_DIR/records.jsonl          every current record, one compact line each (bulk readers)
+    OUT_DIR/changes.jsonl          append-only change feed: one line per record added/updated/withdrawn
+    OUT_DIR/history/<id>/v<N>.json every earlier version of a record (never deleted)
 
 Writes are atomic (temp file in the same dir, fsync, ``os.replace``) and happen only when the bytes
 differ from what is on disk, so a rerun over unchanged input touches no file (mtimes unchanged).
-Nothing time-dependent is written. Record files no longer in the manifest are removed.
+Only changes.jsonl holds times and run ids. Record files no longer published move to history/.
 """
 
 from __future__ import annotations
@@ -17,19 +21,27 @@ import json
 import os
 import re
 import tempfile
+import time
+import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from . import PIPELINE_VERSION
 from .dedupe import near_duplicates, resolve_duplicates
 from .errors import IngestError
 from .models import SCHEMA_VERSION, Record
 from .pipeline import Outcome, Published, Quarantined
-from .serialize import canonical_json
+from .serialize import canonical_json, sha256_hex
 
 MANIFEST_NAME = "manifest.json"
 RECORDS_DIR = "records"
+HISTORY_DIR = "history"
+CHANGES_NAME = "changes.jsonl"
+RECORDS_JSONL = "records.jsonl"
 _ID_RE = re.compile(r"^[a-z]+-[0-9a-f]{16}$")
 _TMP_PREFIX = ".tmp-"
 
@@ -51,6 +63,8 @@ class PublishSummary:
     removed_stale: int = 0
     kept_previous: int = 0
     manifest_written: bool = False
+    #: Lines appended to changes.jsonl (added, updated, withdrawn records).
+    changes: int = 0
     #: Every quarantined outcome (from the pipeline and from publishing), sorted by input.
     quarantined_outcomes: list[Quarantined] = field(default_factory=list)
 
@@ -59,7 +73,7 @@ class PublishSummary:
             f"published {self.published} (written {self.written}, unchanged {self.unchanged}), "
             f"quarantined {self.quarantined}"
             + (f" (previous record kept for {self.kept_previous})" if self.kept_previous else "")
-            + f", stale removed {self.removed_stale}"
+            + f", withdrawn {self.removed_stale}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -183,6 +197,7 @@ def build_manifest(
                 "content_sha256": r.content_sha256,
                 "raw_sha256": r.provenance.raw_sha256,
                 "title": r.title,
+                "version": r.version,
             }
         )
     records.sort(key=lambda e: e["id"])
@@ -200,7 +215,7 @@ def build_manifest(
 
 def publish(
     out_dir: Path, outcomes: list[Outcome], fetch_failures: list[dict[str, Any]] | None = None,
-    staged: dict[str, Staged] | None = None,
+    staged: dict[str, Staged] | None = None, raw_dirs: list[str] | None = None, run_id: str | None = None,
 ) -> PublishSummary:
     """Write records and the manifest for ``outcomes`` (in input order) to ``out_dir``.
 
@@ -211,10 +226,20 @@ def publish(
     - A record whose id could escape ``records/`` is quarantined (kind ``UnsafeId``).
     - An input published by an earlier run and quarantined now keeps its previous record (listed
       in both ``records`` and ``quarantined``; the reason says so).
-    - ``records/*.json`` files not in the new manifest are removed (counted in ``removed_stale``),
-      as are temp files left by an interrupted earlier run.
-    - Files are only rewritten when their bytes change.
-    - ``fetch_failures`` (from ``ingest fetch``) are written as the manifest's ``fetch_failures``.
+    - Versions (issue 6): a record's ``version`` is 1 when first published and +1 whenever its
+      ``content_sha256`` changes; the replaced file is first copied to ``history/<id>/v<N>.json``.
+      A record published before and not now is **withdrawn**: its file moves to history, the
+      manifest lists it under ``withdrawn`` (counted in ``removed_stale``). Each added, updated or
+      withdrawn record gets one line in ``changes.jsonl`` (none on a run that changes nothing).
+    - ``records.jsonl`` (every current record, one line each) is rewritten with the manifest.
+    - Order of writes, so that a run killed at any point leaves complete files, a manifest whose
+      every record file exists, and work the next run finishes: history copies, record files
+      (atomic renames), ``records.jsonl``, ``changes.jsonl`` (appended: at least once),
+      ``manifest.json``, then the removal of withdrawn record files (already copied to history).
+    - Files are only rewritten when their bytes change; temp files of an interrupted run are removed.
+    - ``fetch_failures`` (from ``ingest fetch``) are written as the manifest's ``fetch_failures``;
+      ``raw_dirs`` (as given on the command line, relative to OUT_DIR's parent) as ``raw_dirs``
+      (None keeps the previous manifest's).
     - ``staged`` (from the flow's batches: input -> :class:`Staged`): those records' bytes are already
       on disk and their outcomes carry slim records; see :func:`_write_record`.
 
@@ -222,11 +247,20 @@ def publish(
     """
     ensure_out_dir(out_dir)
     records_dir = out_dir / RECORDS_DIR
-    previous = {e.get("input"): e for e in (load_manifest(out_dir) or {}).get("records", []) if isinstance(e, dict)}
+    prev_manifest = load_manifest(out_dir) or {}
+    prev_entries = [e for e in prev_manifest.get("records") or [] if isinstance(e, dict)]
+    previous = {e.get("input"): e for e in prev_entries}
+    prev_by_id = {e.get("id"): e for e in prev_entries}
+    prev_withdrawn = {
+        e.get("id"): e for e in prev_manifest.get("withdrawn") or [] if isinstance(e, dict) and e.get("id")
+    }
+    if raw_dirs is None and isinstance(prev_manifest.get("raw_dirs"), list):
+        raw_dirs = [str(d) for d in prev_manifest["raw_dirs"]]
     summary = PublishSummary()
     published: list[Published] = []
     quarantined: list[Quarantined] = []
     first_input: dict[str, str] = {}
+    events: list[dict[str, Any]] = []
     # the same page twice (same canonical URL): one preferred copy, the others listed as duplicates
     outcomes, duplicates = resolve_duplicates(outcomes)
     summary.duplicates = len(duplicates)
@@ -246,14 +280,22 @@ def publish(
         except ValueError as e:
             quarantined.append(Quarantined(o.input, "publish", "UnsafeId", str(e), raw_sha))
             continue
+        version, event = _next_version(o.record.content_sha256, prev_by_id.get(rid), prev_withdrawn.get(rid))
+        if o.record.version != version:
+            o = Published(o.input, o.record.model_copy(update={"version": version}))
         first_input[rid] = o.input
         published.append(o)
         try:
+            if event == "updated":
+                _archive(out_dir, path, keep_if_sha=o.record.content_sha256)
             changed = _write_record(out_dir, path, o, staged)
         except OSError as e:
             raise OutputDirError(f"cannot write {path}: {e.strerror or e}") from e
+        if event:
+            events.append(_event(event, o.input, o.record.id, version, o.record.content_sha256))
         if changed:
             summary.written += 1
+            fault_point(f"record {rid}")
         else:
             summary.unchanged += 1
 
@@ -276,18 +318,58 @@ def publish(
             )
     summary.kept_previous = len(kept)
 
+    # Withdrawn: published by the previous run, not now. The file moves to history, never just deleted.
+    withdrawn = {rid: e for rid, e in prev_withdrawn.items() if rid not in first_input}
+    for rid, e in sorted(prev_by_id.items(), key=lambda kv: str(kv[0])):
+        if rid in first_input or not isinstance(rid, str):
+            continue
+        entry = {
+            "id": rid, "input": e.get("input"), "version": _int_version(e),
+            "content_sha256": e.get("content_sha256"), "title": e.get("title"),
+        }
+        withdrawn[rid] = entry
+        events.append(_event("withdrawn", e.get("input"), rid, entry["version"], e.get("content_sha256")))
+
     keep = {f"{rid}.json" for rid in first_input}
+    to_remove: list[Path] = []
     try:
         for entry in sorted(records_dir.iterdir()):
             if entry.name.startswith(_TMP_PREFIX) and entry.is_file():
                 entry.unlink()
             elif entry.suffix == ".json" and entry.name not in keep and entry.is_file():
-                entry.unlink()
-                summary.removed_stale += 1
-        manifest = canonical_json(
-            _with_meta_hashes(build_manifest(published, quarantined, kept, duplicates, fetch_failures), staged)
+                _archive(out_dir, entry)  # withdrawn, or left by an interrupted run: kept in history
+                to_remove.append(entry)  # removed once the manifest no longer lists it
+        manifest_data = _with_meta_hashes(
+            build_manifest(published, quarantined, kept, duplicates, fetch_failures), staged
         )
-        summary.manifest_written = write_if_changed(out_dir / MANIFEST_NAME, manifest)
+        manifest_data["withdrawn"] = [withdrawn[k] for k in sorted(withdrawn)]
+        if raw_dirs is not None:
+            manifest_data["raw_dirs"] = list(raw_dirs)
+        manifest = canonical_json(manifest_data)
+        manifest_path = out_dir / MANIFEST_NAME
+        try:
+            manifest_same = manifest_path.read_bytes() == manifest
+        except FileNotFoundError:
+            manifest_same = False
+        changes_path = out_dir / CHANGES_NAME
+        if not changes_path.exists():  # first run with a change feed: every current record is news
+            seen = {ev["id"] for ev in events}
+            for e in manifest_data["records"]:
+                if e["id"] not in seen:
+                    events.append(_event("added", e.get("input"), e["id"], _int_version(e), e.get("content_sha256")))
+        if summary.written or events or not manifest_same or not (out_dir / RECORDS_JSONL).exists():
+            write_if_changed(out_dir / RECORDS_JSONL, _records_jsonl(out_dir, manifest_data["records"]))
+            fault_point("records.jsonl")
+        if events:
+            events.sort(key=lambda ev: (ev["id"], ev["event"]))  # independent of input order
+            append_changes(out_dir, events, run_id)
+            fault_point("changes.jsonl")
+        summary.manifest_written = False if manifest_same else write_if_changed(manifest_path, manifest)
+        for entry in to_remove:
+            fault_point(f"withdraw {entry.stem}")
+            entry.unlink()
+            if entry.stem in withdrawn:
+                summary.removed_stale += 1
     except OSError as e:
         raise OutputDirError(f"cannot update {out_dir}: {e.strerror or e}") from e
     if summary.written or summary.removed_stale:
@@ -298,7 +380,156 @@ def publish(
     summary.published = len(published)
     summary.quarantined = len(quarantined)
     summary.quarantined_outcomes = sorted(quarantined, key=_quarantine_key)
+    summary.changes = len(events)
     return summary
+
+
+# --------------------------------------------------------------------------- versions, history, change feed
+
+
+def _int_version(entry: dict[str, Any] | None) -> int:
+    v = (entry or {}).get("version", 1)
+    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 1 else 1
+
+
+def _next_version(
+    content_sha: str, prev: dict[str, Any] | None, prev_withdrawn: dict[str, Any] | None
+) -> tuple[int, str | None]:
+    """``(version, event)`` of a record published now, against the previous manifest.
+
+    >>> _next_version("a", None, None)
+    (1, 'added')
+    >>> _next_version("a", {"version": 3, "content_sha256": "a"}, None)
+    (3, None)
+    >>> _next_version("b", {"version": 3, "content_sha256": "a"}, None)
+    (4, 'updated')
+    >>> _next_version("a", None, {"version": 2, "content_sha256": "a"})
+    (3, 'added')
+    """
+    if prev is not None:
+        v = _int_version(prev)
+        return (v, None) if prev.get("content_sha256") == content_sha else (v + 1, "updated")
+    if prev_withdrawn is not None:
+        return _int_version(prev_withdrawn) + 1, "added"
+    return 1, "added"
+
+
+def history_path(out_dir: Path, record_id: str, version: int) -> Path:
+    """``OUT_DIR/history/<id>/v<version>.json`` (the id is checked as by :func:`record_path`)."""
+    record_path(out_dir, record_id)
+    return out_dir / HISTORY_DIR / record_id / f"v{int(version)}.json"
+
+
+def _archive(out_dir: Path, path: Path, keep_if_sha: str | None = None) -> None:
+    """Copy the record file at ``path`` to history (once; atomically) before it is replaced or removed.
+
+    Nothing to do when the file is missing, or when it already holds content ``keep_if_sha`` (an
+    interrupted run renamed the new version into place after archiving the old one).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    try:
+        parsed = json.loads(data)
+        rid, version, sha = parsed["id"], parsed.get("version", 1), parsed.get("content_sha256")
+        target = history_path(out_dir, str(rid), int(version))
+    except (ValueError, KeyError, TypeError):  # not a record we wrote: keep it by its file name and hash
+        sha = None
+        target = out_dir / HISTORY_DIR / "_unreadable" / f"{path.stem}-{sha256_hex(data)[:12]}.json"
+    if keep_if_sha is not None and sha == keep_if_sha:
+        return
+    if target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, data)
+    fault_point(f"history {target.parent.name}/{target.name}")
+
+
+def _event(event: str, input_name: Any, rid: str, version: int, sha: Any) -> dict[str, Any]:
+    return {"event": event, "id": rid, "input": input_name, "version": version, "content_sha256": sha}
+
+
+def append_changes(out_dir: Path, events: list[dict[str, Any]], run_id: str | None = None) -> None:
+    """Append one JSON line per event to ``OUT_DIR/changes.jsonl`` (one write, fsynced).
+
+    Each line: ``event`` (added, updated, withdrawn), ``id``, ``input``, ``version``,
+    ``content_sha256``, ``run_id``, ``time`` (UTC). A torn last line left by a killed run is cut off
+    first. Delivery is at least once: a run killed after appending and before writing the manifest
+    appends the same events again (same id, version and hash) when it is rerun.
+    """
+    run_id = run_id or uuid.uuid4().hex
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    data = b"".join(
+        orjson.dumps({**ev, "run_id": run_id, "time": now}, option=orjson.OPT_SORT_KEYS) + b"\n" for ev in events
+    )
+    path = out_dir / CHANGES_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":  # torn line from a killed run
+            tail = os.pread(fd, min(size, 1 << 20), max(0, size - (1 << 20)))
+            cut = tail.rfind(b"\n")
+            os.ftruncate(fd, (max(0, size - len(tail)) + cut + 1) if cut >= 0 else 0)
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_changes(out_dir: Path) -> list[dict[str, Any]]:
+    """The lines of ``OUT_DIR/changes.jsonl`` (a torn last line is skipped); [] when there is none."""
+    try:
+        data = (out_dir / CHANGES_NAME).read_bytes()
+    except FileNotFoundError:
+        return []
+    out = []
+    lines = data.split(b"\n")
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            if i == len(lines) - 1:  # the last line, not newline-terminated: torn by a killed run
+                continue
+            raise
+    return out
+
+
+def _records_jsonl(out_dir: Path, entries: list[dict[str, Any]]) -> bytes:
+    """Every current record (manifest order), one compact canonical JSON line each."""
+    lines = []
+    for e in entries:
+        data = record_path(out_dir, str(e["id"])).read_bytes()
+        lines.append(orjson.dumps(orjson.loads(data), option=orjson.OPT_SORT_KEYS) + b"\n")
+    return b"".join(lines)
+
+
+_fault_count = 0
+
+
+def fault_point(name: str) -> None:
+    """Fault injection for the crash tests (a no-op unless one of these is set):
+
+    - ``INGEST_FAULT_AT=N``: at the N-th fault point of the process, write ``ingest-fault: <name>``
+      to stderr and sleep until killed, so a test can SIGKILL the run exactly between two writes;
+    - ``INGEST_FAULT_PAUSE=SECONDS``: announce every fault point and pause that long.
+
+    Fault points: after each batch of the flow, each history copy, record file written, record
+    withdrawn, records.jsonl and changes.jsonl (the manifest is the last write).
+    """
+    global _fault_count
+    at, pause = os.environ.get("INGEST_FAULT_AT"), os.environ.get("INGEST_FAULT_PAUSE")
+    if not (at or pause):
+        return
+    _fault_count += 1
+    if pause:
+        os.write(2, f"ingest-fault: {_fault_count} {name}\n".encode())
+        time.sleep(float(pause))
+    if at and int(at) == _fault_count:
+        os.write(2, f"ingest-fault: {_fault_count} {name}\n".encode())
+        time.sleep(3600)
 
 
 def load_manifest(out_dir: Path) -> dict[str, Any] | None:

@@ -11,8 +11,35 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import IngestError
+from .errors import IngestError, OversizeInput
 from .inputs import InputMeta
+
+#: Default cap on an input's size (issue 6); ``INGEST_MAX_INPUT_BYTES`` / ``--max-input-bytes`` change it.
+DEFAULT_MAX_INPUT_BYTES = 20 * 1024 * 1024
+#: Cap on a ``<file>.meta.json`` sidecar.
+MAX_SIDECAR_BYTES = 1024 * 1024
+
+
+def max_input_bytes() -> int:
+    """The input size cap: ``INGEST_MAX_INPUT_BYTES`` if set to a positive integer, else 20 MB."""
+    try:
+        v = int(os.environ.get("INGEST_MAX_INPUT_BYTES", "").strip() or 0)
+    except ValueError:
+        v = 0
+    return v if v > 0 else DEFAULT_MAX_INPUT_BYTES
+
+
+def read_capped(path: Path, cap: int, what: str = "input") -> bytes:
+    """The bytes of ``path``; raises :class:`OversizeInput` when it is larger than ``cap``, checked on
+    the open file *before* reading (and again while reading, in case it grows)."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > cap:
+            raise OversizeInput(f"the {what} is {size} bytes, over the {cap}-byte cap (not read)")
+        data = f.read(cap + 1)
+    if len(data) > cap:
+        raise OversizeInput(f"the {what} grew past the {cap}-byte cap while it was read")
+    return data
 
 #: Suffixes the normalizer has loaders for (informational; discovery does not filter on them).
 SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".xml"})
@@ -114,7 +141,8 @@ def discover(raw_dirs: list[Path]) -> list[RawRef]:
 def read(ref: RawRef) -> tuple[bytes, InputMeta]:
     """The input's bytes and its metadata (from the optional ``<file>.meta.json`` sidecar).
 
-    Raises ``OSError`` when the file itself cannot be read; a missing sidecar is normal.
+    Raises ``OSError`` when the file itself cannot be read, :class:`OversizeInput` when it (or its
+    sidecar) is over the size cap; a missing sidecar is normal.
     """
     raw, meta, _sidecar = read_with_sidecar(ref)
     return raw, meta
@@ -122,9 +150,9 @@ def read(ref: RawRef) -> tuple[bytes, InputMeta]:
 
 def read_with_sidecar(ref: RawRef) -> tuple[bytes, InputMeta, bytes | None]:
     """:func:`read`, plus the sidecar's bytes (None when there is none): incremental runs hash them."""
-    raw = ref.path.read_bytes()
+    raw = read_capped(ref.path, max_input_bytes())
     try:
-        sidecar: bytes | None = sidecar_path(ref.path).read_bytes()
+        sidecar: bytes | None = read_capped(sidecar_path(ref.path), MAX_SIDECAR_BYTES, "sidecar")
     except FileNotFoundError:
         sidecar = None
     return raw, InputMeta.from_sidecar(ref.input, ref.path.name, sidecar), sidecar

@@ -23,6 +23,7 @@ _ENTRY_FIELDS: dict[str, Any] = {
     "content_sha256": lambda r: r.content_sha256,
     "raw_sha256": lambda r: r.provenance.raw_sha256,
     "title": lambda r: r.title,
+    "version": lambda r: r.version,
 }
 
 

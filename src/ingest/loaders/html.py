@@ -18,6 +18,7 @@ converts its XML to the same blocks; metadata is read from the original HTML in 
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import threading
@@ -57,6 +58,9 @@ DROP_TAGS: tuple[str, ...] = (
     "textarea", "nav", "header", "footer", "aside", "object", "embed", "canvas", "audio", "video",
 )
 DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
+#: Elements whose content is never page text, whatever the extractor.
+_NEVER_CONTENT = ("script", "style", "noscript", "iframe", "template", "object", "embed", "frame", "frameset",
+                  "applet")
 
 #: A zone is accepted when its text has at least this many characters, or at least
 #: ``MIN_ZONE_SHARE`` of the body's text (so tiny test pages and short pages still work).
@@ -266,7 +270,31 @@ def _parse(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
         return None, False
     err = parser.error_log.last_error
     truncated = err is not None and err.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT
+    truncated = _prune_depth(root) or truncated
     return root, truncated
+
+
+#: Elements nested deeper than this are no page a person reads, and walking them (nested tables,
+#: lists) costs time that grows with the square of the depth (issue 6: bounded time for hostile
+#: input). Deeper content is cut off, like libxml2's own limit, and ``html_truncated`` is set.
+MAX_HTML_DEPTH = 256
+
+
+def _prune_depth(root: lxml.html.HtmlElement) -> bool:
+    """Remove everything nested deeper than :data:`MAX_HTML_DEPTH`; True if anything was removed."""
+    depth = 0
+    cut = []
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth == MAX_HTML_DEPTH and len(el):
+                cut.append(el)
+        else:
+            depth -= 1
+    for el in cut:
+        for child in list(el):
+            el.remove(child)
+    return bool(cut)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1017,8 +1045,12 @@ def load_html_generic(text: str) -> LoadedDocument:
 
     xml: str | None
     try:
+        # issue 6: trafilatura keeps the text of <template>, <noscript>, <object>...; nothing of
+        # these (nor scripts, styles, frames) may reach a record. A copy: metadata reads the original.
+        clean = copy.deepcopy(root)
+        etree.strip_elements(clean, *_NEVER_CONTENT, with_tail=False)
         xml = trafilatura.extract(
-            root, output_format="xml", include_tables=True, include_links=True, include_comments=False,
+            clean, output_format="xml", include_tables=True, include_links=True, include_comments=False,
             favor_precision=True,
         )
     except Exception as e:  # noqa: BLE001 - a third-party extractor must not take the document down

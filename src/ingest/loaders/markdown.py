@@ -21,6 +21,22 @@ _UNSAFE_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?\s*(?:javascript|vbscript|data)
 _DANGEROUS_HTML = re.compile(r"<(script|style|iframe|object|embed|template)\b.*?(</\1\s*>|\Z)", re.S | re.I)
 
 
+#: YAML aliases allowed in front matter: each may stand for a whole subtree, so a few nested ones
+#: expand to millions of values (a "billion laughs" in YAML). Real front matter uses none.
+MAX_YAML_ALIASES = 50
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses more than :data:`MAX_YAML_ALIASES` aliases."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} aliases (an expansion bomb?)")
+        return super().compose_node(parent, index)
+
+
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     """Split YAML front matter from the body. No front matter → ``({}, text)``.
 
@@ -31,9 +47,11 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if not m:
         return {}, text
     try:
-        data = yaml.safe_load(m.group("yaml"))
+        data = yaml.load(m.group("yaml"), Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         raise MalformedFrontMatter(f"front matter is not valid YAML: {' '.join(str(e).split())}") from e
+    except RecursionError as e:
+        raise MalformedFrontMatter("front matter is nested too deeply") from e
     if data is None:
         data = {}
     if not isinstance(data, dict):

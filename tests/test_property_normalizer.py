@@ -1,0 +1,104 @@
+"""Property-based tests of the normalizer (issue 6): arbitrary bytes and generated HTML/Markdown go
+through ``ingest.pipeline.process`` without raising; the outcome is Published or Quarantined with
+one of the pipeline's own error kinds (never stage "internal": that would be a bug), and every
+published record validates against schemas/record.schema.json and carries no markup or script."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ingest import errors
+from ingest.inputs import InputMeta
+from ingest.pipeline import Published, Quarantined, process
+
+from .helpers import ROOT
+
+SCHEMA = json.loads((ROOT / "schemas" / "record.schema.json").read_bytes())
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+#: The kinds the pipeline raises on purpose (QuarantineError subclasses).
+KINDS = {c.__name__ for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.QuarantineError)}
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                    database=None)
+FORBIDDEN = ("<script", "javascript:", "onclick=", "onerror=", "onload=", "<iframe", "<style", "data:text/html")
+
+TAGS = ["div", "p", "span", "a", "h1", "h2", "h3", "ul", "ol", "li", "table", "tr", "td", "th", "main", "article",
+        "section", "nav", "header", "footer", "aside", "b", "i", "em", "strong", "blockquote", "pre", "code", "img",
+        "script", "style", "iframe", "svg", "template", "noscript", "object", "time", "meta", "br", "form"]
+ATTRS = ["href", "src", "class", "id", "onclick", "onerror", "onload", "onmouseover", "style", "datetime", "name",
+         "content", "role", "aria-hidden", "hidden", "lang", "rel"]
+VALUES = st.one_of(
+    st.sampled_from(["javascript:alert(1)", " JaVaScRiPt:alert(2)", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:x",
+                     "https://www.cancer.gov/types/leukemia", "/relative/path", "#top", "alert(document.cookie)",
+                     "display:none", "2024-01-17", "article-body", "main", "true", "popDefinition.aspx?id=CDR0000045586"]),
+    st.text(max_size=20),
+)
+WORDS = st.one_of(
+    st.sampled_from(["Leukemia", "treatment", "Last Medical Review: January 17, 2024", "<script>alert(1)</script>",
+                     "&lt;script&gt;alert(1)&lt;/script&gt;", "&amp;", "[facility removed]", "Updated:", "References",
+                     "PMID: 22494120", "javascript:alert(3)", "\u202e", "\x00", "\ufeff", "<!--", "]]>", "&lol;"]),
+    st.text(max_size=40),
+)
+
+
+def _element(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    def build(tag: str, attrs: list[tuple[str, str]], kids: list[str]) -> str:
+        a = "".join(f' {k}="{v.replace(chr(34), "&quot;")}"' for k, v in attrs)
+        return f"<{tag}{a}>{''.join(kids)}</{tag}>"
+
+    return st.builds(build, st.sampled_from(TAGS), st.lists(st.tuples(st.sampled_from(ATTRS), VALUES), max_size=3),
+                     st.lists(children, max_size=4))
+
+
+HTML_NODES = st.recursive(WORDS, _element, max_leaves=30)
+HTML_DOCS = st.builds(
+    lambda head, body, doctype: f"{doctype}<html><head><title>{head}</title></head><body>{body}</body></html>",
+    WORDS, st.lists(HTML_NODES, min_size=1, max_size=6).map("".join),
+    st.sampled_from(["", "<!DOCTYPE html>", '<!DOCTYPE html [<!ENTITY lol "lol">]>']),
+)
+MARKDOWN_DOCS = st.builds(
+    lambda fm, lines: fm + "\n".join(lines),
+    st.sampled_from(["", "---\ntitle: A title\n---\n\n", "---\ntitle: [a, b]\nlastReviewed: 20240101\n---\n\n",
+                     "---\ntitle: : [\n---\n\n", "---\n- a\n---\n"]),
+    st.lists(st.one_of(WORDS, st.sampled_from(["# Heading", "## Sub", "- item", "1. item", "> quote", "| a | b |",
+                                                "|---|---|", "[link](javascript:alert(1))", "<div onclick='x()'>",
+                                                "```", "    code"])), max_size=25),
+)
+
+
+def check(outcome) -> None:
+    assert isinstance(outcome, Published | Quarantined)
+    if isinstance(outcome, Quarantined):
+        assert outcome.stage != "internal", outcome
+        assert outcome.kind in KINDS, outcome
+        assert outcome.reason
+        return
+    data = json.loads(outcome.record.model_dump_json())
+    errs = [e.message for e in VALIDATOR.iter_errors(data)]
+    assert errs == [], errs
+    content = json.dumps({k: v for k, v in data.items() if k != "provenance"}, ensure_ascii=False).lower()
+    assert [w for w in FORBIDDEN if w in content] == [], content[:2000]
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".html", ".md", ".xml"])
+@SETTINGS
+@given(raw=st.binary(max_size=2000))
+def test_arbitrary_bytes_never_raise_and_give_a_pipeline_outcome(suffix: str, raw: bytes) -> None:
+    check(process(raw, InputMeta(input=f"raw/x{suffix}", filename=f"x{suffix}")))
+
+
+@SETTINGS
+@given(doc=HTML_DOCS, url=st.sampled_from([None, "https://www.cancer.gov/types/leukemia", "https://www.cancer.org/x",
+                                            "javascript:alert(1)", "https://example.com/page"]))
+def test_generated_html_never_raises_and_every_record_is_valid_plain_text(doc: str, url: str | None) -> None:
+    check(process(doc.encode("utf-8", "surrogatepass"), InputMeta(input="raw/x.html", filename="x.html", url=url)))
+
+
+@SETTINGS
+@given(doc=MARKDOWN_DOCS)
+def test_generated_markdown_never_raises_and_every_record_is_valid_plain_text(doc: str) -> None:
+    check(process(doc.encode("utf-8", "surrogatepass"), InputMeta(input="raw/x.md", filename="x.md")))
