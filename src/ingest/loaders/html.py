@@ -538,19 +538,24 @@ def _pick_zone(root: etree._Element, selectors: Sequence[str]) -> tuple[etree._E
     return None, None
 
 
+def remove_keeping_tail(el: etree._Element) -> None:
+    """Remove ``el`` from its tree; the text after it (its tail) stays where it was."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
 def _drop(elements: Iterable[etree._Element]) -> None:
     for el in elements:
-        parent = el.getparent()
-        if parent is None:
-            continue
-        tail = el.tail
-        if tail:
-            prev = el.getprevious()
-            if prev is not None:
-                prev.tail = (prev.tail or "") + tail
-            else:
-                parent.text = (parent.text or "") + tail
-        parent.remove(el)
+        remove_keeping_tail(el)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from lxml import etree
 
 from ..blocks import LoadedDocument
 from .html import _fold, _walk
+from .html import remove_keeping_tail as _remove
 
 __all__ = ["is_pdq_xml", "load_pdq_xml", "ROOTS"]
 
@@ -228,17 +229,3 @@ def _retag(root: etree._Element) -> None:
             continue
         el.tag = _TAGS.get(el.tag, "div" if el is root else "span")
     # TGroup/TBody/TFoot became spans: the walk only needs table, tr, td/th
-
-
-def _remove(el: etree._Element) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    if tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(el)
