@@ -28,21 +28,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "cancer-gov-html"
 
 
-def sources_toml(urls: list[str]) -> str:
-    return f"""
-[fetch]
-backoff_base = 0.05
-[[sources]]
-name = "nci-loopback"
-publisher = "NCI"
-allowed_hosts = ["127.0.0.1"]
-urls = {json.dumps(urls)}
-schedule = "0 6 * * 1"
-max_concurrent_per_host = 4
-min_delay_seconds = 0.0
-"""
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pages", type=int, default=20)
@@ -54,7 +39,7 @@ def main() -> int:
     from prefect.testing.utilities import prefect_test_harness
 
     from ingest import cli
-    from ingest.fetch.loopback import LoopbackSite, corpus_pages
+    from ingest.fetch.loopback import LoopbackSite, corpus_pages, loopback_sources_toml
 
     pages = corpus_pages(CORPUS, limit=args.pages)
     work = args.keep or Path(tempfile.mkdtemp(prefix="fetch-loopback-"))
@@ -78,7 +63,7 @@ def main() -> int:
         for p in flaky:
             site.scripts[p] = once_503
         sources = work / "sources.toml"
-        sources.write_text(sources_toml([site.url(p) for p in pages]))
+        sources.write_text(loopback_sources_toml([site.url(p) for p in pages], backoff_base=0.05))
         argv = ["--json", "fetch", "--sources", str(sources), "--raw", str(work / "raw"), "--out", str(work / "out")]
         print(f"{'run':>3} {'exit':>4} {'requests':>8} {'200s':>5} {'304s':>5} {'503s':>5} {'retries':>7} "
               f"{'MB down':>7} {'normed':>6} {'reused':>7} {'written':>7} {'time s':>7}")

@@ -3,13 +3,12 @@ with the real normalizer, under the session's Prefect harness. Nothing here touc
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from ingest import cli
-from ingest.fetch.loopback import LoopbackSite, corpus_pages
+from ingest.fetch.loopback import LoopbackSite, corpus_pages, loopback_sources_toml
 from ingest.publish import load_manifest
 from ingest.validate import validate_dir
 
@@ -40,22 +39,7 @@ def site():
 
 def write_sources(path: Path, site: LoopbackSite, extra_paths: tuple[str, ...] = ()) -> Path:
     urls = [site.url(p) for p in site.pages] + [site.url(p) for p in extra_paths]
-    path.write_text(
-        f"""
-[fetch]
-backoff_base = 0.01
-max_attempts = 2
-
-[[sources]]
-name = "nci-loopback"
-publisher = "NCI"
-allowed_hosts = ["127.0.0.1"]
-urls = {json.dumps(urls)}
-schedule = "0 6 * * 1"
-max_concurrent_per_host = 4
-min_delay_seconds = 0.0
-"""
-    )
+    path.write_text(loopback_sources_toml(urls, backoff_base=0.01, max_attempts=2))
     return path
 
 

@@ -149,3 +149,21 @@ class LoopbackSite:
             except (TypeError, ValueError):
                 pass
         return 200, {"Content-Type": self.content_type, **validators}, body
+
+
+def loopback_sources_toml(urls: list[str], *, backoff_base: float = 0.05, max_attempts: int | None = None) -> str:
+    """A sources file for the loopback site: one NCI source on 127.0.0.1, no politeness delay."""
+    attempts = f"max_attempts = {max_attempts}\n" if max_attempts is not None else ""
+    return f"""
+[fetch]
+backoff_base = {backoff_base}
+{attempts}
+[[sources]]
+name = "nci-loopback"
+publisher = "NCI"
+allowed_hosts = ["127.0.0.1"]
+urls = {json.dumps(urls)}
+schedule = "0 6 * * 1"
+max_concurrent_per_host = 4
+min_delay_seconds = 0.0
+"""
