@@ -166,3 +166,25 @@ def test_every_flow_run_writes_report_md_and_a_prefect_markdown_artifact(
     assert artifact is not None and artifact.type == "markdown"
     assert artifact.data == second
     assert "published 2, quarantined 1" in (artifact.description or "")
+
+
+def test_quarantine_and_fetch_failure_tables_list_at_most_max_listed_rows_then_say_how_many_more() -> None:
+    from ingest.report import MAX_LISTED
+
+    n = MAX_LISTED + 2
+    now = {
+        "records": [],
+        "quarantined": [{"input": f"raw/acs/{i:03d}.html", "stage": "decode", "kind": "EmptyInput",
+                         "reason": "the file is empty"} for i in range(n)],
+        "fetch_failures": [{"source": "nci", "url": f"https://www.cancer.gov/p{i}", "reason": "HTTP 404"}
+                           for i in range(3)],
+    }
+    text = render_markdown(build_report_data(None, now, []), summary={"written": 0, "unchanged": 0},
+                           out_dir="normalized", started=dt.datetime(2026, 1, 2, tzinfo=dt.UTC), duration=1.0,
+                           pipeline_version="x", run_name="r", source_seconds={})
+    assert f"## Quarantined ({n})\n\n| source | input | stage | kind | reason |\n|---|---|---|---|---|\n" in text
+    assert "| acs | raw/acs/000.html | decode | EmptyInput | the file is empty |" in text
+    assert text.count("| EmptyInput |") == MAX_LISTED
+    assert "\n… and 2 more (see manifest.json)." in text
+    assert "## Fetch failures (3)\n\n| source | url or input | reason |\n|---|---|---|\n" in text
+    assert "| nci | https://www.cancer.gov/p2 | HTTP 404 |" in text

@@ -255,25 +255,16 @@ def render_markdown(data: ReportData, *, summary: dict[str, Any], out_dir: str, 
     lines.append("new / updated / unchanged compare each record with the previous run's manifest; removed = "
                  "records of inputs that are gone; duplicates = inputs published under another input's record.")
 
-    if data.quarantined:
-        lines += ["", f"## Quarantined ({len(data.quarantined)})", ""]
-        lines.append("| source | input | stage | kind | reason |")
-        lines.append("|---|---|---|---|---|")
-        for q in data.quarantined[:MAX_LISTED]:
-            lines.append(f"| {md(q['source'])} | {md(q.get('input'))} | {md(q.get('stage'))} | "
-                         f"{md(q.get('kind'))} | {md(q.get('reason'), 240)} |")
-        if len(data.quarantined) > MAX_LISTED:
-            lines.append(f"\n… and {len(data.quarantined) - MAX_LISTED} more (see manifest.json).")
-
-    if data.fetch_failures:
-        lines += ["", f"## Fetch failures ({len(data.fetch_failures)})", ""]
-        lines.append("| source | url or input | reason |")
-        lines.append("|---|---|---|")
-        for f in data.fetch_failures[:MAX_LISTED]:
-            lines.append(f"| {md(f['source'])} | {md(f.get('url') or f.get('input') or '')} | "
-                         f"{md(f.get('reason') or f.get('error') or '', 240)} |")
-        if len(data.fetch_failures) > MAX_LISTED:
-            lines.append(f"\n… and {len(data.fetch_failures) - MAX_LISTED} more (see manifest.json).")
+    lines += _listing(
+        "Quarantined", ("source", "input", "stage", "kind", "reason"), data.quarantined,
+        lambda q: (md(q["source"]), md(q.get("input")), md(q.get("stage")), md(q.get("kind")),
+                   md(q.get("reason"), 240)),
+    )
+    lines += _listing(
+        "Fetch failures", ("source", "url or input", "reason"), data.fetch_failures,
+        lambda f: (md(f["source"]), md(f.get("url") or f.get("input") or ""),
+                   md(f.get("reason") or f.get("error") or "", 240)),
+    )
 
     lines += ["", "## Most frequent removals", ""]
     if not data.removals:
@@ -392,3 +383,15 @@ def write_report(path: Path, data: bytes) -> None:
 
 def _counts(summary: dict[str, Any]) -> str:
     return f"published {summary.get('published', 0)}, quarantined {summary.get('quarantined', 0)}"
+
+
+def _listing(title: str, header: tuple[str, ...], entries: list[dict], cells) -> list[str]:
+    """A "## title (n)" section with a table of at most MAX_LISTED rows; nothing when empty."""
+    if not entries:
+        return []
+    out = ["", f"## {title} ({len(entries)})", "", "| " + " | ".join(header) + " |",
+           "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(cells(e)) + " |" for e in entries[:MAX_LISTED]]
+    if len(entries) > MAX_LISTED:
+        out.append(f"\n… and {len(entries) - MAX_LISTED} more (see manifest.json).")
+    return out
