@@ -4,6 +4,7 @@ output of an incremental run is byte for byte the output of a full run over the 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,9 +13,9 @@ import pytest
 
 import ingest.flow
 from ingest import cli
-from ingest.batch import normalize_and_stage
+from ingest.batch import inputs_may_have_changed, normalize_and_stage, reuse_unchanged
 from ingest.pipeline import Published, process_batch
-from ingest.publish import ensure_out_dir, load_manifest, publish, reusable_entries
+from ingest.publish import KEPT_NOTE, ensure_out_dir, load_manifest, publish, reusable_entries
 from ingest.sources import discover
 
 from .helpers import RAW
@@ -39,7 +40,11 @@ def run(raw: Path, out: Path, incremental: bool = True) -> tuple[list[str], obje
     spy = Spy()
     ensure_out_dir(out)
     reusable = reusable_entries(out) if incremental else {}
-    items = normalize_and_stage(discover([raw]), str(out), reusable, process_batch=spy)
+    refs = discover([raw])
+    reused = reuse_unchanged(refs, str(out), reusable)
+    todo = [r for r, item in zip(refs, reused) if item is None]
+    fresh = iter(normalize_and_stage(todo, str(out), {}, process_batch=spy))
+    items = [item if item is not None else next(fresh) for item in reused]
     outcomes = [o for o, _ in items]
     staged = {o.input: s for o, s in items if s is not None}
     return spy.inputs, publish(out, outcomes, staged=staged)
@@ -148,6 +153,96 @@ def test_an_incremental_run_normalizes_only_what_changed_and_publishes_what_a_fu
     assert tree(out) == tree(tmp_path / "full")
 
 
+# --------------------------------------------------------------------------- quarantined inputs
+
+
+def break_the_bad_input_differently(raw: Path, out: Path) -> None:
+    (raw / "bad.txt").write_bytes(b"\x00\x01binary now")
+
+
+def give_the_bad_input_a_sidecar(raw: Path, out: Path) -> None:
+    (raw / "bad.txt.meta.json").write_text(json.dumps({"url": "https://www.cancer.gov/bad"}))
+
+
+def mend_the_bad_input(raw: Path, out: Path) -> None:
+    (raw / "bad.txt").write_text("A Mended Page\n\nThis page is about screening for colorectal cancer in adults.\n")
+
+
+QUARANTINE_CASES: list[tuple[str, Callable[[Path, Path], None], set[str]]] = [
+    ("an unchanged quarantined input is not normalized again", touch_nothing, set()),
+    ("a changed quarantined input is normalized again", break_the_bad_input_differently, {"raw/bad.txt"}),
+    ("a quarantined input with a new sidecar is normalized again", give_the_bad_input_a_sidecar, {"raw/bad.txt"}),
+    ("a mended input is normalized and published", mend_the_bad_input, {"raw/bad.txt"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "normalized_again"), [(c[1], c[2]) for c in QUARANTINE_CASES], ids=[c[0] for c in QUARANTINE_CASES]
+)
+def test_quarantine_verdicts_are_reused_while_the_input_is_unchanged(
+    corpus: Path, tmp_path: Path, change, normalized_again: set[str]
+) -> None:
+    (corpus / "bad.txt").write_bytes(b"")  # EmptyInput, stage decode
+    out = tmp_path / "out"
+    first, summary = run(corpus, out)
+    assert "raw/bad.txt" in first and summary.quarantined == 1
+    shutil.copytree(out, tmp_path / "full")
+    change(corpus, out)
+    again, _ = run(corpus, out)
+    assert set(again) == normalized_again
+    run(corpus, tmp_path / "full", incremental=False)
+    assert tree(out) == tree(tmp_path / "full")
+
+
+def test_a_kept_record_and_its_quarantine_are_reused_without_repeating_the_note(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run(corpus, out)
+    (corpus / "001_d2d436e0fefeada2.txt").write_bytes(b"")  # published before, quarantined now: record kept
+    assert run(corpus, out)[0] == ["raw/001_d2d436e0fefeada2.txt"]
+    before = tree(out)
+    again, summary = run(corpus, out)
+    assert again == [] and summary.kept_previous == 1
+    assert tree(out) == before
+    [q] = load_manifest(out)["quarantined"]
+    assert q["reason"].endswith(KEPT_NOTE) and q["reason"].count(KEPT_NOTE) == 1
+
+
+@pytest.mark.parametrize(
+    ("stage", "reusable"),
+    [("decode", True), ("load", True), ("parse", True), ("extract", True), ("validate", True),
+     ("read", False), ("internal", False), ("publish", False)],
+)
+def test_only_quarantines_that_depend_on_the_bytes_alone_are_reusable(tmp_path: Path, stage: str, reusable: bool) -> None:
+    from ingest import PIPELINE_VERSION
+    from ingest.models import SCHEMA_VERSION
+
+    (tmp_path / "manifest.json").write_text(json.dumps({
+        "pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION, "records": [],
+        "quarantined": [{"input": "raw/x.txt", "stage": stage, "kind": "K", "reason": "r", "raw_sha256": "ab"}],
+    }))
+    assert ("raw/x.txt" in reusable_entries(tmp_path)) is reusable
+    assert reusable_entries(tmp_path, quarantines=False) == {}
+
+
+# --------------------------------------------------------------------------- the early guess
+
+
+def test_the_guess_whether_inputs_changed_looks_at_the_manifest_and_modification_times(
+    corpus: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert inputs_may_have_changed([str(corpus)], str(out)), "no manifest yet"
+    run(corpus, out)
+    assert not inputs_may_have_changed([str(corpus)], str(out)), "nothing touched since"
+    (corpus / "new.txt").write_text("A New Page\n\nAbout screening.\n")
+    assert inputs_may_have_changed([str(corpus)], str(out)), "an input the manifest does not know"
+    assert not inputs_may_have_changed([str(corpus)], str(out), only_inputs=[f"raw/{SEED}"])
+    (corpus / "new.txt").unlink()
+    manifest_time = (out / "manifest.json").stat().st_mtime_ns
+    os.utime(corpus / f"{SEED}.meta.json", ns=(manifest_time + 10**9, manifest_time + 10**9))
+    assert inputs_may_have_changed([str(corpus)], str(out)), "a sidecar written after the manifest"
+
+
 def test_a_rerun_over_unchanged_input_leaves_every_file_untouched(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     run(corpus, out)
@@ -223,3 +318,24 @@ def test_the_cli_reuses_unchanged_records_and_force_normalizes_everything_again(
     assert len(spy.inputs) == 5
     assert (tree(out / "records"), mtimes(out / "records"), (out / "manifest.json").read_bytes()) == before
     assert "published 5 (written 0, unchanged 5)" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_an_unchanged_rerun_starts_no_worker_processes(
+    prefect_harness, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest.batch import LocalPool
+
+    started: list[int] = []
+    real_init = LocalPool.__init__
+
+    def spy_init(self, workers: int, warm: bool = False) -> None:
+        started.append(workers)
+        real_init(self, workers, warm)
+
+    monkeypatch.setattr(LocalPool, "__init__", spy_init)
+    out = tmp_path / "out"
+    first = ingest.flow.run_normalize([str(corpus)], str(out), workers=2)
+    assert (first["normalized"], started) == (5, [2]), "the first run normalizes in 2 worker processes"
+    again = ingest.flow.run_normalize([str(corpus)], str(out), workers=2)
+    assert (again["normalized"], again["reused"], started) == (0, 5, [2]), "the rerun starts none"

@@ -21,6 +21,7 @@ the full record is in the staged bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import signal
@@ -37,9 +38,9 @@ from .inputs import InputMeta
 from .models import Record
 from .pipeline import Outcome, Published, Quarantined
 from .pipeline import process_batch as _process_batch
-from .publish import RECORDS_DIR, Staged, record_path, slim
+from .publish import MANIFEST_NAME, RECORDS_DIR, Staged, load_manifest, record_path, slim
 from .serialize import canonical_json, sha256_hex
-from .sources import RawRef, read_with_sidecar
+from .sources import RawRef, discover, read_with_sidecar, sidecar_path
 
 #: What one input becomes: its outcome, and where a published record's bytes are (None otherwise).
 Item = tuple[Outcome, Staged | None]
@@ -76,16 +77,11 @@ def normalize_and_stage(
     items: list[Item | None] = [None] * len(refs)
     todo: list[tuple[int, bytes, InputMeta, str | None]] = []
     for i, ref in enumerate(refs):
-        try:
-            raw, meta, sidecar = read_with_sidecar(ref)
-        except OSError as e:
-            reason = f"cannot read: {e.strerror or e}"
-            items[i] = (Quarantined(ref.input, "read", type(e).__name__, reason, None), None)
+        read = _read(ref)
+        if isinstance(read, Quarantined):
+            items[i] = read, None
             continue
-        except QuarantineError as e:  # over the size cap: never read
-            items[i] = (Quarantined(ref.input, e.stage, e.kind, e.reason, None), None)
-            continue
-        meta_sha = sha256_hex(sidecar) if sidecar is not None else None
+        raw, meta, meta_sha = read
         entry = reusable.get(ref.input)
         if entry is not None:
             reused = _reuse(Path(out_dir), ref.input, entry, sha256_hex(raw), meta_sha)
@@ -100,10 +96,47 @@ def normalize_and_stage(
     return [item for item in items if item is not None]
 
 
+def reuse_unchanged(refs: list[RawRef], out_dir: str, reusable: Mapping[str, Mapping[str, Any]]) -> list[Item | None]:
+    """For each ref, in order: its item if the input is unchanged since the last run, else None (to
+    normalize). Unchanged: same raw bytes, same sidecar, same pipeline version as the manifest entry
+    in ``reusable`` (:func:`ingest.publish.reusable_entries`); the item is then the published record
+    read back (slim), or the same quarantine as last time. Only the inputs in ``reusable`` are read.
+
+    The flow calls this before it hands work to worker processes, so an unchanged rerun starts none.
+    """
+    out: list[Item | None] = []
+    for ref in refs:
+        entry = reusable.get(ref.input)
+        item = None
+        if entry is not None:
+            read = _read(ref)
+            if not isinstance(read, Quarantined):
+                raw, _meta, meta_sha = read
+                item = _reuse(Path(out_dir), ref.input, entry, sha256_hex(raw), meta_sha)
+        out.append(item)
+    return out
+
+
+def _read(ref: RawRef) -> tuple[bytes, InputMeta, str | None] | Quarantined:
+    """``(raw, meta, sidecar sha256)``, or the quarantine of an input that cannot be read (stage
+    ``read``, as in :func:`ingest.flow.normalize_refs`)."""
+    try:
+        raw, meta, sidecar = read_with_sidecar(ref)
+    except OSError as e:
+        return Quarantined(ref.input, "read", type(e).__name__, f"cannot read: {e.strerror or e}", None)
+    except QuarantineError as e:  # over the size cap: never read
+        return Quarantined(ref.input, e.stage, e.kind, e.reason, None)
+    return raw, meta, (sha256_hex(sidecar) if sidecar is not None else None)
+
+
 def _reuse(out_dir: Path, input_name: str, entry: Mapping[str, Any], raw_sha: str, meta_sha: str | None) -> Item | None:
-    """The published record of an unchanged input, or None when it must be normalized again."""
+    """The published record (or the quarantine) of an unchanged input, or None when it must be
+    normalized again."""
     if entry.get("raw_sha256") != raw_sha or entry.get("meta_sha256") != meta_sha:
         return None
+    q = entry.get("quarantined")
+    if isinstance(q, Mapping):  # same bytes, same pipeline: the same verdict (reusable_entries chose which)
+        return Quarantined(input_name, str(q["stage"]), str(q["kind"]), str(q["reason"]), raw_sha, meta_sha), None
     try:
         path = record_path(out_dir, str(entry.get("id")))
         record = Record.model_validate_json(path.read_bytes())
@@ -119,8 +152,8 @@ def _reuse(out_dir: Path, input_name: str, entry: Mapping[str, Any], raw_sha: st
 
 
 def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | None) -> Item:
-    if not isinstance(outcome, Published):
-        return outcome, None
+    if not isinstance(outcome, Published):  # the manifest records the sidecar hash of quarantines too
+        return (dataclasses.replace(outcome, meta_sha256=meta_sha) if meta_sha else outcome), None
     try:
         path = record_path(out_dir, outcome.record.id)
     except ValueError:  # publishing quarantines it (UnsafeId); keep the full record, stage nothing
@@ -151,6 +184,37 @@ def _write_temp(records_dir: Path, data: bytes) -> str:
             pass
         raise
     return os.path.basename(tmp)
+
+
+def inputs_may_have_changed(raw_dirs: list[str], out_dir: str, only_inputs: list[str] | None = None) -> bool:
+    """A cheap guess (no file is read) at whether a run will find inputs to normalize: there is no
+    manifest, an input is not in it, or an input file or sidecar was modified after it was written.
+
+    Only decides whether worker processes start early; what is reused is decided from hashes
+    (:func:`reuse_unchanged`), so a wrong guess costs time, never correctness.
+    """
+    try:
+        written = (Path(out_dir) / MANIFEST_NAME).stat().st_mtime_ns
+    except OSError:
+        return True
+    manifest = load_manifest(Path(out_dir)) or {}
+    known = {
+        e.get("input") for key in ("records", "quarantined", "duplicates")
+        for e in manifest.get(key) or [] if isinstance(e, dict)
+    }
+    wanted = set(only_inputs) if only_inputs is not None else None
+    for ref in discover([Path(d) for d in raw_dirs]):
+        if wanted is not None and ref.input not in wanted:
+            continue
+        if ref.input not in known:
+            return True
+        for path in (ref.path, sidecar_path(ref.path)):
+            try:
+                if path.stat().st_mtime_ns >= written:
+                    return True
+            except FileNotFoundError:
+                continue
+    return False
 
 
 # --------------------------------------------------------------------------- local process pool

@@ -358,7 +358,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
 
 def _run_flow(args: argparse.Namespace, raw_dirs: list[str], incremental: bool,
-              only_inputs: list[str] | None = None) -> dict:
+              only_inputs: list[str] | None = None, retry_quarantined: bool = False) -> dict:
     from .prefect_api import start_early
 
     configure_prefect_env(getattr(args, "verbose", False))  # first: the early server inherits it
@@ -371,7 +371,7 @@ def _run_flow(args: argparse.Namespace, raw_dirs: list[str], incremental: bool,
         return run_normalize(
             raw_dirs=raw_dirs, out_dir=str(args.out), batch_size=args.batch_size,
             workers=args.workers, incremental=incremental, dask_address=getattr(args, "dask_address", None),
-            only_inputs=only_inputs,
+            only_inputs=only_inputs, retry_quarantined=retry_quarantined,
         )
 
 
@@ -597,7 +597,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         known.update(e["input"] for e in manifest.get(key) or [] if isinstance(e, dict) and isinstance(e.get("input"), str))
     before = {e.get("input") for e in manifest.get("quarantined") or [] if isinstance(e, dict)}
     with out_dir_lock(args.out, wait=args.wait_lock):
-        result = _run_flow(args, [str(d) for d in raw_dirs], incremental=True, only_inputs=sorted(known))
+        result = _run_flow(args, [str(d) for d in raw_dirs], incremental=True, only_inputs=sorted(known),
+                           retry_quarantined=True)
     still = {q["input"] for q in result["quarantined_outcomes"]}
     out = ui(args)
     out.say(f"replayed {len(before)} quarantined inputs: {len(before - still)} now published, "

@@ -45,7 +45,15 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from . import prefect_api
-from .batch import Item, LocalPool, current_pool, default_workers, normalize_and_stage
+from .batch import (
+    Item,
+    LocalPool,
+    current_pool,
+    default_workers,
+    inputs_may_have_changed,
+    normalize_and_stage,
+    reuse_unchanged,
+)
 from .errors import QuarantineError
 from .lock import out_dir_lock
 from .pipeline import Outcome, Quarantined, process_batch
@@ -53,6 +61,10 @@ from .progress import FlowProgress
 from .publish import PublishSummary, Staged, ensure_out_dir, fault_point, publish, reusable_entries
 from .report import RunReport
 from .sources import RawRef, discover, read
+
+#: Fewest inputs to normalize for which a run starts worker processes (~0.5 s of start-up and imports,
+#: ~30 ms of work per page): below it, the batches run in the flow's process.
+MIN_POOL_INPUTS = 16
 
 
 def batched(items: list[RawRef], size: int) -> list[list[RawRef]]:
@@ -104,6 +116,15 @@ def normalize_stage_batch(refs: list[RawRef], out_dir: str, reusable: dict[str, 
         return pool.run(refs, out_dir, reusable)
     # inline: this module's ``process_batch``, looked up now (tests substitute it)
     return normalize_and_stage(refs, out_dir, reusable, process_batch=process_batch)
+
+
+@task(name="reuse_unchanged", cache_policy=NO_CACHE)
+def reuse_unchanged_inputs(
+    refs: list[RawRef], out_dir: str, reusable: dict[str, dict[str, Any]]
+) -> list[Item | None]:
+    """Settle the inputs unchanged since the last run (their record read back, or their quarantine);
+    None for those to normalize. See :func:`ingest.batch.reuse_unchanged`."""
+    return reuse_unchanged(refs, out_dir, reusable)
 
 
 @task(name="publish_outcomes", cache_policy=NO_CACHE)
@@ -172,6 +193,7 @@ def normalize_flow(
     incremental: bool = True,
     fetch_failures: list[dict[str, Any]] | None = None,
     only_inputs: list[str] | None = None,
+    retry_quarantined: bool = False,
 ) -> dict[str, Any]:
     """Normalize every input under ``raw_dirs`` and publish the records to ``out_dir``.
 
@@ -181,15 +203,18 @@ def normalize_flow(
     usual only the records they give; replay passes every input the manifest knows).
 
     ``workers``: local worker processes (default :func:`ingest.batch.default_workers`: one per
-    core; 1 normalizes in this process). ``incremental``: reuse the published record of every input
-    unchanged since (False re-normalizes everything). ``fetch_failures``: written to the manifest
+    core; 1 normalizes in this process). ``incremental``: reuse the published record, or the
+    quarantine, of every input unchanged since the last run (False re-normalizes everything);
+    ``retry_quarantined``: normalize quarantined inputs again even when unchanged (``ingest replay``). ``fetch_failures``: written to the manifest
     (``ingest fetch`` runs this flow as a subflow after fetching).
 
     Returns :meth:`PublishSummary.as_dict` (counts plus every quarantined input with its stage and
     reason). Raises ``InputDirError`` / ``OutputDirError`` for environment problems.
     """
     with out_dir_lock(Path(out_dir)):
-        return _normalize_run(raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs)
+        return _normalize_run(
+            raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined
+        )
 
 
 def _normalize_run(
@@ -200,6 +225,7 @@ def _normalize_run(
     incremental: bool,
     fetch_failures: list[dict[str, Any]] | None,
     only_inputs: list[str] | None,
+    retry_quarantined: bool = False,
 ) -> dict[str, Any]:
     logger = get_run_logger()
     report = RunReport.begin(out_dir)  # issue 7: remembers the previous manifest and the start time
@@ -207,41 +233,51 @@ def _normalize_run(
     if only_inputs is not None:
         wanted = set(only_inputs)
         refs = [r for r in refs if r.input in wanted]
-    batches = batched(refs, batch_size)
-    workers = workers or default_workers()
-    local = _tasks_run_in_this_process()
-    use_pool = local and workers > 1 and len(refs) > 1
     ensure_out_dir(Path(out_dir))  # batches stage records in it
-    reusable = reusable_entries(Path(out_dir)) if incremental else {}
-    logger.info(
-        "%d inputs in %d batches of up to %d, %s; %d unchanged since the last run can be reused",
-        len(refs), len(batches), batch_size,
-        f"{workers} worker processes" if use_pool else "in this process" if local else "on the task runner's workers",
-        sum(r.input in reusable for r in refs),
-    )
     # Workers get absolute paths: a Dask worker's working directory is not ours.
     task_out = os.path.abspath(out_dir)
-
-    def submit(batch: list[RawRef]) -> PrefectFuture[list[Item]]:
-        refs_abs = [RawRef(Path(os.path.abspath(r.path)), r.input) for r in batch]
-        known = {r.input: reusable[r.input] for r in batch if r.input in reusable}
-        return normalize_stage_batch.submit(refs_abs, task_out, known)
-
-    progress = FlowProgress("normalize", len(refs), logger)  # issue 7: bar in the CLI, log lines in workers
-    outcomes: list[Outcome] = []
-    staged: dict[str, Staged] = {}
-    # Results are gathered in submission order, so outcomes stay in input order whatever finishes first.
+    refs = [RawRef(Path(os.path.abspath(r.path)), r.input) for r in refs]
+    # Incremental: unchanged inputs are settled here, before any batch is handed to a worker.
+    reusable = reusable_entries(Path(out_dir), quarantines=not retry_quarantined) if incremental else {}
+    known = [r for r in refs if r.input in reusable]
+    found = reuse_unchanged_inputs(quote(known), task_out, quote({r.input: reusable[r.input] for r in known})) if known else []
+    reused_items = {r.input: item for r, item in zip(known, found, strict=True) if item is not None}
+    todo = [r for r in refs if r.input not in reused_items]
+    batches = batched(todo, batch_size)
+    workers = workers or default_workers()
+    local = _tasks_run_in_this_process()
     pool = current_pool()
     opened_by_caller = pool is not None and pool.workers == workers  # run_normalize's warm pool
+    # A pool costs ~0.5 s of process start-up and imports: only worth it for a few inputs or more.
+    use_pool = local and workers > 1 and (opened_by_caller or len(todo) >= MIN_POOL_INPUTS)
+    logger.info(
+        "%d inputs: %d unchanged since the last run (reused), %d to normalize in %d batches of up to %d, %s",
+        len(refs), len(reused_items), len(todo), len(batches), batch_size,
+        f"{workers} worker processes" if use_pool else "in this process" if local else "on the task runner's workers",
+    )
+
+    def submit(batch: list[RawRef]) -> PrefectFuture[list[Item]]:
+        return normalize_stage_batch.submit(batch, task_out, {})
+
+    # issue 7: bar in the CLI, log lines in workers; over the inputs normalized (reuse takes no time)
+    progress = FlowProgress("normalize", len(todo), logger) if todo else None
+    normalized: dict[str, Item] = {}
     with LocalPool(workers) if use_pool and not opened_by_caller else contextlib.nullcontext():
         for items in _in_order(batches, submit, max(2, 2 * workers) if local else None):
-            for outcome, s in items:
-                outcomes.append(outcome)
-                if s is not None:
-                    staged[outcome.input] = s
-            progress.advance(len(items))
+            for item in items:
+                normalized[item[0].input] = item
+            if progress is not None:
+                progress.advance(len(items))
             fault_point(f"batch of {len(items)}")  # crash tests: a SIGKILL between batches
-    reused = sum(s.reused for s in staged.values())
+    # Outcomes in input order, whichever way each was settled.
+    outcomes: list[Outcome] = []
+    staged: dict[str, Staged] = {}
+    for r in refs:
+        outcome, s = reused_items.get(r.input) or normalized[r.input]
+        outcomes.append(outcome)
+        if s is not None:
+            staged[outcome.input] = s
+    reused = len(reused_items)
     logger.info("normalized %d inputs, reused %d unchanged records", len(outcomes) - reused, reused)
     summary = publish_outcomes(
         out_dir, quote(outcomes), fetch_failures=fetch_failures, staged=quote(staged),
@@ -271,12 +307,17 @@ def run_normalize(
     incremental: bool = True,
     dask_address: str | None = None,
     only_inputs: list[str] | None = None,
+    retry_quarantined: bool = False,
 ) -> dict[str, Any]:
     """Run :func:`normalize_flow`, on the Dask cluster at ``dask_address`` when one is given."""
     f = normalize_flow if not dask_address else normalize_flow.with_options(task_runner=dask_task_runner(dask_address))
     workers = workers or default_workers()
-    # The local worker processes start (and import) while Prefect's API server comes up.
-    pool = LocalPool(workers, warm=True) if not dask_address and workers > 1 else contextlib.nullcontext()
+    # The local worker processes start (and import) while Prefect's API server comes up, unless the
+    # run will most likely find nothing to normalize (then the flow starts them only if it must).
+    warm = not dask_address and workers > 1 and (
+        not incremental or retry_quarantined or inputs_may_have_changed(raw_dirs, out_dir, only_inputs)
+    )
+    pool = LocalPool(workers, warm=True) if warm else contextlib.nullcontext()
     if dask_address and not _is_loopback(dask_address):
         # Remote Dask workers cannot reach a temporary server on this machine's loopback address.
         prefect_api.discard()
@@ -287,7 +328,7 @@ def run_normalize(
             )
     with pool, prefect_api.flow_api():  # the temporary API server the CLI started early, if any
         return f(raw_dirs=raw_dirs, out_dir=out_dir, batch_size=batch_size, workers=workers, incremental=incremental,
-                 only_inputs=only_inputs)
+                 only_inputs=only_inputs, retry_quarantined=retry_quarantined)
 
 
 def _is_loopback(address: str) -> bool:

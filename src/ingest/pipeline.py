@@ -25,6 +25,9 @@ class Quarantined:
     kind: str
     reason: str
     raw_sha256: str | None
+    #: sha256 of the input's sidecar, when it has one (set by the batch that read it; lets the next
+    #: run reuse this verdict while neither the input nor its sidecar changes)
+    meta_sha256: str | None = None
 
 
 Outcome = Published | Quarantined

@@ -17,6 +17,7 @@ Only changes.jsonl holds times and run ids. Record files no longer published mov
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -167,7 +168,17 @@ def _quarantine_entry(q: Quarantined) -> dict[str, Any]:
         "kind": q.kind,
         "reason": q.reason,
         "raw_sha256": q.raw_sha256,
+        **({"meta_sha256": q.meta_sha256} if q.meta_sha256 else {}),
     }
+
+
+#: Appended to the reason of a quarantined input whose earlier record stays published.
+KEPT_NOTE = " (the previously published record is kept)"
+
+#: Quarantine stages whose verdict depends only on the input's bytes, its sidecar and the pipeline
+#: version, so an incremental run may reuse it. Not ``read`` (I/O errors and the size cap, a setting),
+#: ``internal`` (a bug: worth retrying) or ``publish`` (depends on the other inputs of the run).
+REUSABLE_QUARANTINE_STAGES = frozenset({"decode", "load", "parse", "extract", "validate", "normalize"})
 
 
 def _quarantine_key(q: Quarantined) -> tuple[str, str, str, str]:
@@ -313,9 +324,7 @@ def publish(
         if old_path.is_file():
             kept.append(old)
             first_input[str(old["id"])] = q.input
-            quarantined[i] = Quarantined(
-                q.input, q.stage, q.kind, q.reason + " (the previously published record is kept)", q.raw_sha256
-            )
+            quarantined[i] = dataclasses.replace(q, reason=q.reason + KEPT_NOTE)
     summary.kept_previous = len(kept)
 
     # Withdrawn: published by the previous run, not now. The file moves to history, never just deleted.
@@ -605,12 +614,19 @@ def _with_meta_hashes(manifest: dict[str, Any], staged: dict[str, Staged] | None
     return manifest
 
 
-def reusable_entries(out_dir: Path, manifest: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+def reusable_entries(
+    out_dir: Path, manifest: dict[str, Any] | None = None, quarantines: bool = True
+) -> dict[str, dict[str, Any]]:
     """``{input: {"id", "raw_sha256"[, "meta_sha256"]}}``: published records an incremental run may
     reuse instead of normalizing their input again, if the input's bytes and sidecar still hash to
-    these values (the batch that reads the input checks, and reads the record back).
+    these values (:func:`ingest.batch.reuse_unchanged` checks, and reads the record back).
 
-    Nothing is reusable when the manifest was written by another pipeline or schema version. An
+    With ``quarantines``, also ``{input: {"quarantined": {"stage", "kind", "reason"}, "raw_sha256"[,
+    "meta_sha256"]}}`` for inputs quarantined at a stage in :data:`REUSABLE_QUARANTINE_STAGES`: the
+    same bytes get the same verdict, so an unchanged rerun does not normalize them again either
+    (``ingest replay`` passes ``quarantines=False``: it exists to retry them).
+
+    Nothing is reusable when the manifest was written by another pipeline or schema version. A record
     entry is left out when its record file is missing, when its input is quarantined (the record
     was kept from an earlier run), or when it took part in duplicate resolution (its record names
     other inputs, which may have changed).
@@ -637,4 +653,15 @@ def reusable_entries(out_dir: Path, manifest: dict[str, Any] | None = None) -> d
         except ValueError:
             continue
         out[inp] = {k: e[k] for k in ("id", "raw_sha256", "meta_sha256") if k in e}
+    for q in manifest.get("quarantined") or [] if quarantines else []:
+        if not isinstance(q, dict) or q.get("stage") not in REUSABLE_QUARANTINE_STAGES:
+            continue
+        inp, raw, kind, reason = q.get("input"), q.get("raw_sha256"), q.get("kind"), q.get("reason")
+        if not all(isinstance(v, str) for v in (inp, raw, kind, reason)) or inp in out:
+            continue
+        reason = reason.removesuffix(KEPT_NOTE)  # publishing adds it again while the old record is kept
+        entry = {"quarantined": {"stage": q["stage"], "kind": kind, "reason": reason}, "raw_sha256": raw}
+        if isinstance(q.get("meta_sha256"), str):
+            entry["meta_sha256"] = q["meta_sha256"]
+        out[inp] = entry
     return out
