@@ -115,9 +115,17 @@ def _western(raw: bytes) -> str | None:
     return text if accented / len(letters) <= 0.3 else None
 
 
+#: Control characters other than \t \n \v \f \r.
+_CTRL = re.compile(r"[\x00-\x08\x0e-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
+    """More than 5% control characters in the first 4096 characters.
+
+    >>> _looks_binary("plain text\n"), _looks_binary("\x00\x01\x02 ab"), _looks_binary("")
+    (False, True, False)
+    """
     sample = text[:4096]
     if not sample:
         return False
-    ctrl = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f\v") or c == "\x00")
-    return ctrl / len(sample) > 0.05
+    return len(_CTRL.findall(sample)) / len(sample) > 0.05

@@ -16,7 +16,9 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .models import Record
 
@@ -38,15 +40,22 @@ def simhash(text: str) -> str:
     True
     """
     words = _WORD.findall(text.lower())
-    grams = [" ".join(words[i:i + 3]) for i in range(max(1, len(words) - 2))] if words else []
-    # A bit is on when more than half of the grams' 64-bit blake2b hashes have it. Counted per bit
-    # column of all hashes written out as one binary string (bits[64 * k + j] is bit 63 - j of gram
-    # k): C-level string ops, ~5x faster than a Python loop per gram and bit (issue 5, same values).
-    n = len(grams)
-    digests = b"".join(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest() for g in grams)
-    bits = f"{int.from_bytes(digests, 'big'):0{64 * n}b}" if n else ""
-    value = sum(1 << (63 - j) for j in range(64) if 2 * bits[j::64].count("1") > n)
-    return f"{value:016x}"
+    if not words:
+        return "0" * 16
+    # word 3-grams ("a b c"); a text of one or two words is its own single gram
+    grams = map(" ".join, zip(words, words[1:], words[2:])) if len(words) > 2 else [" ".join(words)]
+    # A bit is on when more than half of the grams' 64-bit blake2b hashes have it: the hashes as an
+    # (n, 64) bit matrix, summed per column by numpy (issue 5: ~2x faster than counting in Python;
+    # the same values as ever, so published records keep their simhash).
+    digests = b"".join([_blake8(g.encode("utf-8")).digest() for g in grams])
+    n = len(digests) // 8
+    ones = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(n, 8), axis=1).sum(axis=0)
+    bits = (2 * ones > n).astype(np.uint8)  # column j is bit 63 - j
+    return np.packbits(bits).tobytes().hex()
+
+
+def _blake8(data: bytes) -> Any:
+    return hashlib.blake2b(data, digest_size=8)
 
 
 def hamming(a: str, b: str) -> int:

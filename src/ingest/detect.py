@@ -18,7 +18,7 @@ def detect_family(text: str, url: str | None, front_matter: dict[str, Any]) -> t
     in page chrome, and large pages should not cost more.
     """
     host = (urlsplit(url).hostname or "") if url else ""
-    sample = text[:50_000]
+    sample = text[:50_000].lower()  # signals are case-insensitive: searched folded, see Signal.folded_regex
     fm_source = str(front_matter.get("source", "") or front_matter.get("publisher", ""))
     best: tuple[int, Profile, list[str]] | None = None
     for p in PROFILES:
@@ -26,7 +26,7 @@ def detect_family(text: str, url: str | None, front_matter: dict[str, Any]) -> t
         reasons: list[str] = []
         for s in p.signals:
             hay = host if s.where == "url" else fm_source if s.where == "front_matter" else sample
-            if hay and s.regex.search(hay):
+            if hay and (s.folded_regex if hay is sample else s.regex).search(hay):
                 score += s.weight
                 reasons.append(s.reason)
         if score >= MIN_SCORE and (best is None or score > best[0]):

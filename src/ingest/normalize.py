@@ -104,9 +104,10 @@ def input_format(meta: InputMeta, text: str) -> str:
     return fmt
 
 
-def load(fmt: str, text: str, profile: Profile | None) -> LoadedDocument:
+def load(fmt: str, text: str, profile: Profile | None, parsed: Any = None) -> LoadedDocument:
     """Decoded text → blocks, by format. HTML: the profile's zones and drops when the site is known;
-    trafilatura's main-content extraction for unknown sites (and profiles without zones)."""
+    trafilatura's main-content extraction for unknown sites (and profiles without zones).
+    ``parsed``: the HTML already parsed (:func:`ingest.loaders.html.parse_html`), used once."""
     if fmt == "markdown":
         return load_markdown(text)
     if fmt == "pdq_xml":
@@ -120,9 +121,9 @@ def load(fmt: str, text: str, profile: Profile | None) -> LoadedDocument:
             generic = html_loader.load_html_generic(text)
             if generic.blocks:
                 return generic
-            return html_loader.load_html(text)
+            return html_loader.load_html(text, parsed=parsed)
         drops = profile.drop_selectors
-        doc = html_loader.load_html(text, zone_selectors=profile.html_zones, drop_selectors=drops)
+        doc = html_loader.load_html(text, zone_selectors=profile.html_zones, drop_selectors=drops, parsed=parsed)
         if not doc.blocks:
             # the site's content zone is missing: fall back to the generic zones
             doc = html_loader.load_html(text, drop_selectors=drops)
@@ -194,16 +195,19 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
         front, _ = split_front_matter(text)
     fm_url = _fm_str(front, "url", "canonical_url", "source_url")
     hint_url = meta.url or fm_url
+    parsed = None
     if fmt == "html" and not hint_url:
         # the page may name its own URL (<link rel=canonical>, og:url): read the head to learn it
-        from .loaders.html import load_html_head
+        # (parsed once: the same tree is then loaded)
+        from .loaders.html import head_metadata, parse_html
 
-        head = load_html_head(text)
+        parsed = parse_html(text)
+        head = head_metadata(parsed)
         hint_url = head.get("canonical_url") or head.get("html_meta", {}).get("og:url")
     elif fmt == "pdq_xml":
         hint_url = hint_url or "https://www.cancer.gov/"  # NCI's own XML: the NCI profile applies
     profile, _reasons = detect_family(text, hint_url, front)
-    doc = load(fmt, text, profile)
+    doc = load(fmt, text, profile, parsed)
     md = doc.metadata
     front = md.get("front_matter", front) or {}
     if front and not isinstance(front, dict):  # pragma: no cover - loader guarantees a dict

@@ -41,6 +41,9 @@ __all__ = [
     "load_html",
     "load_html_generic",
     "load_html_head",
+    "parse_html",
+    "head_metadata",
+    "ParsedHtml",
 ]
 
 log = logging.getLogger(__name__)
@@ -214,9 +217,57 @@ def _select(root: etree._Element, selector: str) -> list[etree._Element]:
 
 
 def _select_inside(zone: etree._Element, selector: str) -> list[etree._Element]:
-    """Elements matching ``selector`` strictly inside ``zone`` (CSS is evaluated on the zone only)."""
-    found = _selector(selector, not _is_xpath(selector))(zone)
+    """Elements matching ``selector`` strictly inside ``zone`` (CSS is evaluated on the zone only:
+    its ``.//`` paths reach descendants and nothing else; an XPath may reach anywhere, so its
+    matches are checked)."""
+    if not _is_xpath(selector):
+        return [e for e in _selector(selector, True)(zone) if isinstance(e, etree._Element)]
+    found = _selector(selector)(zone)
     return [e for e in found if isinstance(e, etree._Element) and any(a is zone for a in e.iterancestors())]
+
+
+_SIMPLE_GROUP = re.compile(r"([a-z][\w-]*)?([.#])([\w-]+)")
+_WITH_CLASS_OR_ID = etree.XPath(".//*[@class or @id]")
+_XML_SPACE = str.maketrans("\t\n\r", "   ")  # what normalize-space() in css_to_xpath's class test splits on
+
+
+@lru_cache(maxsize=64)
+def _simple_index(selectors: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str | None]]], dict[str, list[tuple[int, str | None]]]] | None:
+    """``({class: [(selector index, tag or None)]}, {id: [...]})`` when every selector is a list of
+    ``.class`` / ``#id`` groups (optionally ``tag.class``), else None."""
+    by_class: dict[str, list[tuple[int, str | None]]] = {}
+    by_id: dict[str, list[tuple[int, str | None]]] = {}
+    for i, selector in enumerate(selectors):
+        for group in selector.split(","):
+            m = _SIMPLE_GROUP.fullmatch(group.strip())
+            if m is None:
+                return None
+            tag, kind, name = m.groups()
+            (by_class if kind == "." else by_id).setdefault(name, []).append((i, tag))
+    return by_class, by_id
+
+
+def _select_all_inside(zone: etree._Element, selectors: Sequence[str]) -> list[list[etree._Element]]:
+    """``[_select_inside(zone, s) for s in selectors]``, in one pass over the zone's elements when all
+    selectors are simple class/id lists (every site profile's drops are): ~6x faster than one XPath
+    evaluation per selector (issue 5), same elements in the same (document) order."""
+    index = _simple_index(tuple(selectors))
+    if index is None:
+        return [_select_inside(zone, s) for s in selectors]
+    by_class, by_id = index
+    out: list[list[etree._Element]] = [[] for _ in selectors]
+    for el in _WITH_CLASS_OR_ID(zone):
+        hits: set[int] = set()
+        cls = el.get("class")
+        if cls:
+            for token in cls.translate(_XML_SPACE).split(" "):
+                hits.update(i for i, tag in by_class.get(token, ()) if tag is None or el.tag == tag)
+        ident = el.get("id")
+        if ident is not None:
+            hits.update(i for i, tag in by_id.get(ident, ()) if tag is None or el.tag == tag)
+        for i in hits:
+            out[i].append(el)
+    return out
 
 
 _MAIN_XPATH = etree.XPath("//main | //article | //*[@role='main']")
@@ -280,8 +331,15 @@ def _parse(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
 MAX_HTML_DEPTH = 256
 
 
+#: Elements nested one level deeper than :data:`MAX_HTML_DEPTH` (C-level check, so that the Python
+#: walk below runs only for the rare page that has any).
+_TOO_DEEP = etree.XPath("/*" * (MAX_HTML_DEPTH + 1))
+
+
 def _prune_depth(root: lxml.html.HtmlElement) -> bool:
     """Remove everything nested deeper than :data:`MAX_HTML_DEPTH`; True if anything was removed."""
+    if not _TOO_DEEP(root.getroottree()):
+        return False
     depth = 0
     cut = []
     for event, el in etree.iterwalk(root, events=("start", "end")):
@@ -882,10 +940,32 @@ def _walk(zone: Any) -> list[Block]:
 # public API
 
 
+class ParsedHtml:
+    """A page parsed once (:func:`parse_html`), for a caller that reads its head before loading it
+    (:func:`head_metadata`, then :func:`load_html` with ``parsed=``). Loading changes the tree, so
+    it can be loaded once."""
+
+    __slots__ = ("root", "truncated", "used")
+
+    def __init__(self, text: str) -> None:
+        self.root, self.truncated = _parse(text)
+        self.used = False
+
+
+def parse_html(text: str) -> ParsedHtml:
+    return ParsedHtml(text)
+
+
+def head_metadata(parsed: ParsedHtml) -> dict[str, Any]:
+    """The page's head metadata (``html_title``, ``html_meta``, ``canonical_url``...): no walk."""
+    return _empty_metadata() if parsed.root is None else _head_metadata(parsed.root)
+
+
 def load_html(
     text: str,
     zone_selectors: Sequence[str] = DEFAULT_ZONES,
     drop_selectors: Sequence[str] = (),
+    parsed: ParsedHtml | None = None,
 ) -> LoadedDocument:
     """HTML text → blocks + metadata. Pure, never raises for bad input (empty/garbage → no blocks).
 
@@ -902,8 +982,13 @@ def load_html(
     selector that won), ``html_truncated`` (libxml2 depth limit hit: the rest of the page is missing),
     ``dropped`` (``[selector, text]`` for each element a drop selector removed, for provenance).
     Figures nested in paragraphs or lists are moved after them, so a caption is its own block.
+    ``parsed``: ``text`` already parsed by :func:`parse_html` and not loaded yet (saves a parse).
     """
-    root, truncated = _parse(text)
+    if parsed is not None and not parsed.used:
+        parsed.used = True
+        root, truncated = parsed.root, parsed.truncated
+    else:
+        root, truncated = _parse(text)
     if root is None:
         return LoadedDocument("html", [], _empty_metadata())
     md, zone = _metadata_and_zone(root, truncated, zone_selectors)
@@ -912,11 +997,13 @@ def load_html(
     if drop_selectors:
         dropped: list[list[str]] = []
         doomed: list[etree._Element] = []
-        for sel in drop_selectors:
-            for e in _select_inside(zone, sel):
-                if any(e is d or any(a is d for a in e.iterancestors()) for d in doomed):
+        doomed_set: set[etree._Element] = set()  # lxml keeps one proxy per node while it is referenced
+        for sel, found in zip(drop_selectors, _select_all_inside(zone, drop_selectors), strict=True):
+            for e in found:
+                if doomed_set and (e in doomed_set or any(a in doomed_set for a in e.iterancestors())):
                     continue  # inside an element already dropped
                 doomed.append(e)
+                doomed_set.add(e)
                 text = _block_text(e)
                 if text:
                     dropped.append([sel, text])
@@ -977,8 +1064,7 @@ def _hoist_figures(zone: etree._Element) -> None:
 
 def load_html_head(text: str) -> dict[str, Any]:
     """Only the page's head metadata (``html_title``, ``html_meta``, ``canonical_url``...): cheap, no walk."""
-    root, _truncated = _parse(text)
-    return _empty_metadata() if root is None else _head_metadata(root)
+    return head_metadata(parse_html(text))
 
 
 def _empty_metadata() -> dict[str, Any]:

@@ -105,6 +105,26 @@ class Signal:
     def regex(self) -> re.Pattern[str]:
         return _compile(self.pattern, False)
 
+    @property
+    def folded_regex(self) -> re.Pattern[str]:
+        """:attr:`regex` for text already lower-cased: case-sensitive, so a literal is found by a fast
+        substring scan (IGNORECASE rules that out: ~20x slower over a 50,000-character page)."""
+        return _compile(fold_pattern(self.pattern), True)
+
+
+def fold_pattern(pattern: str) -> str:
+    """``pattern`` lower-cased except for what follows a backslash (``\\S``, ``\\W`` keep their meaning).
+
+    >>> fold_pattern(r"National Cancer \\S+ \\W\\.NCI")
+    'national cancer \\\\S+ \\\\W\\\\.nci'
+    """
+    out = []
+    escaped = False
+    for ch in pattern:
+        out.append(ch if escaped else ch.lower())
+        escaped = not escaped and ch == "\\"
+    return "".join(out)
+
 
 @dataclass(frozen=True)
 class Profile:
