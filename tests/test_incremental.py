@@ -42,7 +42,7 @@ def run(raw: Path, out: Path, incremental: bool = True) -> tuple[list[str], obje
     reusable = reusable_entries(out) if incremental else {}
     refs = discover([raw])
     reused = reuse_unchanged(refs, str(out), reusable)
-    todo = [r for r, item in zip(refs, reused) if item is None]
+    todo = [r for r, item in zip(refs, reused, strict=True) if item is None]
     fresh = iter(normalize_and_stage(todo, str(out), {}, process_batch=spy))
     items = [item if item is not None else next(fresh) for item in reused]
     outcomes = [o for o, _ in items]

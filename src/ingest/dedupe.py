@@ -43,7 +43,7 @@ def simhash(text: str) -> str:
     if not words:
         return "0" * 16
     # word 3-grams ("a b c"); a text of one or two words is its own single gram
-    grams = map(" ".join, zip(words, words[1:], words[2:])) if len(words) > 2 else [" ".join(words)]
+    grams = map(" ".join, zip(words, words[1:], words[2:], strict=False)) if len(words) > 2 else [" ".join(words)]
     # A bit is on when more than half of the grams' 64-bit blake2b hashes have it: the hashes as an
     # (n, 64) bit matrix, summed per column by numpy (issue 5: ~2x faster than counting in Python;
     # the same values as ever, so published records keep their simhash).
