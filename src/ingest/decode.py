@@ -122,7 +122,7 @@ _CTRL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 def _looks_binary(text: str) -> bool:
     """More than 5% control characters in the first 4096 characters.
 
-    >>> _looks_binary("plain text\n"), _looks_binary("\x00\x01\x02 ab"), _looks_binary("")
+    >>> _looks_binary("plain text"), _looks_binary(chr(0) + chr(1) + chr(2) + " ab"), _looks_binary("")
     (False, True, False)
     """
     sample = text[:4096]
