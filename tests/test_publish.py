@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,45 @@ def test_an_input_quarantined_after_being_published_keeps_its_previous_record(tm
     manifest = load_manifest(tmp_path)
     assert [r["id"] for r in manifest["records"]] == [rec.id]
     assert "previously published record is kept" in manifest["quarantined"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("before", "chunks", "written"),
+    [
+        (None, [b"a\n", b"b\n"], True),
+        (b"a\nb\n", [b"a\n", b"b\n"], False),
+        (b"a\nb\n", [b"a\n", b"c\n"], True),
+        (b"a\nb\n", [b"a\n"], True),
+        (b"a\n", [], True),
+    ],
+    ids=["no file yet", "same bytes in other chunks", "same size, other bytes", "shorter", "emptied"],
+)
+def test_a_streamed_write_replaces_the_file_only_when_its_bytes_change(
+    tmp_path: Path, before: bytes | None, chunks: list[bytes], written: bool
+) -> None:
+    from ingest.publish import write_stream_if_changed
+
+    path = tmp_path / "records.jsonl"
+    if before is not None:
+        path.write_bytes(before)
+        os.utime(path, ns=(1, 1))
+    assert write_stream_if_changed(path, iter(chunks)) is written
+    assert path.read_bytes() == b"".join(chunks)
+    assert (path.stat().st_mtime_ns == 1) is (not written), "an unchanged file is not touched"
+    assert [p.name for p in tmp_path.iterdir()] == ["records.jsonl"], "no temp file left"
+
+
+def test_a_streamed_write_that_fails_midway_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
+    from ingest.publish import write_stream_if_changed
+
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b"old\n")
+
+    def chunks():
+        yield b"new\n"
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        write_stream_if_changed(path, chunks())
+    assert path.read_bytes() == b"old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["records.jsonl"]

@@ -188,3 +188,24 @@ def test_quarantine_and_fetch_failure_tables_list_at_most_max_listed_rows_then_s
     assert "\n… and 2 more (see manifest.json)." in text
     assert "## Fetch failures (3)\n\n| source | url or input | reason |\n|---|---|---|\n" in text
     assert "| nci | https://www.cancer.gov/p2 | HTTP 404 |" in text
+
+
+def test_slim_outcomes_with_removal_summaries_give_the_same_top_removals_as_full_records(tmp_path) -> None:
+    """The flow keeps slim records (no removals) and per-record summaries: same table as full records."""
+    from ingest.batch import normalize_and_stage
+    from ingest.pipeline import process
+    from ingest.publish import ensure_out_dir
+    from ingest.sources import discover, read
+
+    from .helpers import RAW
+
+    refs = discover([RAW])
+    full = [process(*read(r)) for r in refs]
+    ensure_out_dir(tmp_path)
+    items = normalize_and_stage(refs, str(tmp_path), {})
+    slim_outcomes = [o for o, _ in items]
+    staged = {o.input: s for o, s in items if s is not None}
+    assert all(not o.record.provenance.removals for o in slim_outcomes), "slim records carry no removals"
+    expected = top_removals(full)
+    assert expected, "the seeds have removals"
+    assert top_removals(slim_outcomes, staged=staged) == expected

@@ -38,7 +38,7 @@ from .inputs import InputMeta
 from .models import Record
 from .pipeline import Outcome, Published, Quarantined
 from .pipeline import process_batch as _process_batch
-from .publish import MANIFEST_NAME, RECORDS_DIR, Staged, load_manifest, record_path, slim
+from .publish import MANIFEST_NAME, RECORDS_DIR, Staged, load_manifest, record_path, slim, summarize_removals
 from .serialize import canonical_json, sha256_hex
 from .sources import RawRef, discover, read_with_sidecar, sidecar_path
 
@@ -148,7 +148,8 @@ def _reuse(out_dir: Path, input_name: str, entry: Mapping[str, Any], raw_sha: st
     ):
         return None
     small = slim(record)
-    return Published(input_name, small), Staged(input_name, small, None, meta_sha, reused=True)
+    staged = Staged(input_name, small, None, meta_sha, reused=True, removals=summarize_removals(record))
+    return Published(input_name, small), staged
 
 
 def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | None) -> Item:
@@ -165,7 +166,9 @@ def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | N
         same = False
     tmp = None if same else _write_temp(records_dir, data)
     small = slim(outcome.record)
-    return Published(outcome.input, small), Staged(outcome.input, small, tmp, meta_sha)
+    return Published(outcome.input, small), Staged(
+        outcome.input, small, tmp, meta_sha, removals=summarize_removals(outcome.record)
+    )
 
 
 def _write_temp(records_dir: Path, data: bytes) -> str:

@@ -286,7 +286,7 @@ def _normalize_run(
     for q in summary.quarantined_outcomes:
         logger.info("quarantined %s: %s: %s", q.input, q.stage, q.reason)
     logger.info(summary.counts_line())
-    report.publish(summary, outcomes, logger)  # issue 7: OUT_DIR/report.md + Prefect artifact
+    report.publish(summary, outcomes, logger, staged=staged)  # issue 7: OUT_DIR/report.md + Prefect artifact
     return {**summary.as_dict(), "normalized": len(outcomes) - reused, "reused": reused}
 
 

@@ -32,13 +32,14 @@ import os
 import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .pipeline import Outcome, Published
-from .publish import atomic_write, load_manifest
+from .publish import atomic_write, load_manifest, summarize_removals
 
 REPORT_NAME = "report.md"
 #: Rows in the "most frequent removals" table.
@@ -133,8 +134,14 @@ def _fetch_source(f: dict[str, Any]) -> str:
     return source_of(str(where)) if where else "(unknown)"
 
 
-def top_removals(outcomes: list[Outcome], limit: int = TOP_REMOVALS) -> list[dict[str, Any]]:
-    """Removal rules by how much they removed: rule, kinds, times, documents, reason, an example."""
+def top_removals(
+    outcomes: list[Outcome], limit: int = TOP_REMOVALS, staged: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Removal rules by how much they removed: rule, kinds, times, documents, reason, an example.
+
+    ``staged`` (input -> :class:`ingest.publish.Staged`): where the flow's slim outcomes, which carry
+    no removals, have them summarized.
+    """
     times: Counter[str] = Counter()
     docs: Counter[str] = Counter()
     kinds: dict[str, list[str]] = defaultdict(list)
@@ -142,15 +149,13 @@ def top_removals(outcomes: list[Outcome], limit: int = TOP_REMOVALS) -> list[dic
     for o in outcomes:
         if not isinstance(o, Published):
             continue
-        seen: set[str] = set()
-        for r in o.record.provenance.removals:
-            times[r.rule] += r.count
-            if r.kind not in kinds[r.rule]:
-                kinds[r.rule].append(r.kind)
-            first.setdefault(r.rule, (r.reason, r.text))
-            if r.rule not in seen:
-                seen.add(r.rule)
-                docs[r.rule] += 1
+        s = staged.get(o.input) if staged else None
+        summary = s.removals if s is not None and not o.record.provenance.removals else summarize_removals(o.record)
+        for rule, rule_kinds, n, reason, text in summary:
+            times[rule] += n
+            kinds[rule].extend(k for k in rule_kinds if k not in kinds[rule])
+            first.setdefault(rule, (reason, text))
+            docs[rule] += 1
     ranked = sorted(times, key=lambda rule: (-times[rule], rule))[:limit]
     return [
         {"rule": rule, "kinds": kinds[rule], "times": times[rule], "documents": docs[rule],
@@ -160,7 +165,7 @@ def top_removals(outcomes: list[Outcome], limit: int = TOP_REMOVALS) -> list[dic
 
 
 def build_report_data(previous: dict[str, Any] | None, manifest: dict[str, Any] | None,
-                      outcomes: list[Outcome]) -> ReportData:
+                      outcomes: list[Outcome], staged: Mapping[str, Any] | None = None) -> ReportData:
     """Per-source counts from the manifests before and after the run, plus the run's removals."""
     data = ReportData()
     prev_by_input = {e.get("input"): e for e in (previous or {}).get("records", []) if isinstance(e, dict)}
@@ -198,7 +203,7 @@ def build_report_data(previous: dict[str, Any] | None, manifest: dict[str, Any] 
             rows[src].fetch_failures += 1
             data.fetch_failures.append({**f, "source": src})
     data.rows = dict(sorted(rows.items()))
-    data.removals = top_removals(outcomes)
+    data.removals = top_removals(outcomes, staged=staged)
     data.documents_normalized = sum(isinstance(o, Published) for o in outcomes)
     return data
 
@@ -320,9 +325,9 @@ class RunReport:
         return cls(out, load_manifest(out), dt.datetime.now(dt.UTC), time.monotonic(), kind=kind)
 
     def build(self, summary: dict[str, Any], outcomes: list[Outcome],
-              source_seconds: dict[str, float] | None = None) -> str:
+              source_seconds: dict[str, float] | None = None, staged: Mapping[str, Any] | None = None) -> str:
         manifest = load_manifest(self.out_dir)
-        data = build_report_data(self.previous, manifest, outcomes)
+        data = build_report_data(self.previous, manifest, outcomes, staged)
         self.markdown = render_markdown(
             data, summary=summary, out_dir=str(self.out_dir), started=self.started,
             duration=time.monotonic() - self.t0,
@@ -333,7 +338,8 @@ class RunReport:
 
     def publish(self, summary: Any, outcomes: list[Outcome],
                 logger: logging.Logger | logging.LoggerAdapter | None = None,
-                source_seconds: dict[str, float] | None = None) -> Path | None:
+                source_seconds: dict[str, float] | None = None,
+                staged: Mapping[str, Any] | None = None) -> Path | None:
         """Write OUT_DIR/report.md and, inside a flow run, a Prefect markdown artifact.
 
         Never raises (a report must not fail a run that published its records): problems are
@@ -342,7 +348,7 @@ class RunReport:
         log = logger or logging.getLogger(__name__)
         as_dict = summary.as_dict() if hasattr(summary, "as_dict") else dict(summary)
         try:
-            text = self.build(as_dict, outcomes, source_seconds)
+            text = self.build(as_dict, outcomes, source_seconds, staged)
         except Exception as e:  # noqa: BLE001
             log.warning("run report not built: %s: %s", type(e).__name__, e)
             return None
