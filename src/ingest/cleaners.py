@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-_WS = re.compile(r"\s+")
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -15,7 +14,7 @@ def fold_whitespace(text: str) -> str:
     >>> fold_whitespace("  Acute\\u00a0 myeloid\\n leukemia ")
     'Acute myeloid leukemia'
     """
-    return _WS.sub(" ", text.replace("\u00a0", " ")).strip()
+    return " ".join(text.split())  # str.split() splits on what \\s matches, NBSP included
 
 
 def remove_invisible(text: str) -> str:

@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -47,15 +47,13 @@ def simhash(text: str) -> str:
     # A bit is on when more than half of the grams' 64-bit blake2b hashes have it: the hashes as an
     # (n, 64) bit matrix, summed per column by numpy (issue 5: ~2x faster than counting in Python;
     # the same values as ever, so published records keep their simhash).
-    digests = b"".join([_blake8(g.encode("utf-8")).digest() for g in grams])
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(g.encode("utf-8"), digest_size=8).digest() for g in grams])
     n = len(digests) // 8
     ones = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(n, 8), axis=1).sum(axis=0)
     bits = (2 * ones > n).astype(np.uint8)  # column j is bit 63 - j
     return np.packbits(bits).tobytes().hex()
 
-
-def _blake8(data: bytes) -> Any:
-    return hashlib.blake2b(data, digest_size=8)
 
 
 def hamming(a: str, b: str) -> int:

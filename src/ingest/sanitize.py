@@ -38,7 +38,8 @@ def clean_text(text: str, log: list[tuple[str, str]] | None = None) -> str:
     >>> clean_text("PSA < 4 ng/mL and 3 > 2")
     'PSA < 4 ng/mL and 3 > 2'
     """
-    if not _QUICK.search(text):
+    # "<" or ":" are found by a C-level scan; the case-insensitive pattern only runs on text with one
+    if "<" not in text and (":" not in text or not _QUICK.search(text)):
         return text
     if "<" in text:
         text = _drop_elements(text, log)

@@ -28,6 +28,7 @@ error or redirect page, never published).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -52,11 +53,12 @@ class Rule:
     notice_kind: str | None = None
     field: str | None = None  # for capture of a date: published | last_reviewed | last_revised
 
-    @property
+    # cached on the instance (a rule's regex is looked up for every block of every page)
+    @functools.cached_property
     def regex(self) -> re.Pattern[str]:
         return _compile(self.pattern, self.case)
 
-    @property
+    @functools.cached_property
     def next_regex(self) -> re.Pattern[str] | None:
         return _compile(self.next_pattern, self.case) if self.next_pattern else None
 
