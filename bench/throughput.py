@@ -1,6 +1,7 @@
 """Throughput: `ingest normalize` (whole process, Prefect included) vs bare trafilatura, same pages.
 
     python -m bench.throughput [--copies 5] [--repeat 3] [--workers N] [--profile]     (make bench)
+    python -m bench.throughput --scale 5,10,20       (peak RSS as the corpus grows)
 
 1. Builds a corpus from the real cancer.gov pages in ``../shared/corpus/cancer-gov-html``: every
    page ``--copies`` times, each copy with a ``<file>.meta.json`` sidecar giving it its own URL
@@ -276,6 +277,29 @@ def profile(corpus: Path) -> str:
     return profiler.output_text(unicode=True, color=False, show_all=False)
 
 
+def scale(args: argparse.Namespace, env: dict[str, str], work: Path, copies: list[int]) -> int:
+    """One first run per corpus size: does peak RSS stay flat as the corpus grows?"""
+    rows = []
+    for i, c in enumerate(copies):
+        corpus = build_corpus(args.source, work / f"scale{c}", c)
+        if i == 0:  # warm-up (not counted), as in the main table
+            measure(ingest_cmd(corpus.path, work / "scale-warmup", args.workers, args.ingest), env)
+        run = measure(ingest_cmd(corpus.path, work / f"scale-out{c}", args.workers, args.ingest), env)
+        rows.append((c, corpus, run))
+        print(f"{corpus.pages} pages: {run.wall:.2f} s, peak RSS {run.peak_rss / 1e6:.0f} MB", flush=True)
+    print()
+    print(f"{dt.date.today().isoformat()}, {machine()}")
+    print("| copies | pages | MB | first run s | pages/s | peak RSS MB | RSS MB per 100 more pages |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    base = rows[0]
+    for c, corpus, run in rows:
+        extra = corpus.pages - base[1].pages
+        growth = f"{(run.peak_rss - base[2].peak_rss) / 1e6 / extra * 100:.1f}" if extra else ""
+        print(f"| {c} | {corpus.pages} | {corpus.mb:.1f} | {run.wall:.2f} | {corpus.pages / run.wall:.1f} | "
+              f"{run.peak_rss / 1e6:.0f} | {growth} |")
+    return 0
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -289,6 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="where to build the corpus (default: a temp dir)")
     ap.add_argument("--no-server", action="store_true", help="skip the runs against a running Prefect server")
     ap.add_argument("--profile", action="store_true", help="also profile the in-process pipeline (pyinstrument)")
+    ap.add_argument(
+        "--scale", default=None, metavar="C1,C2,...",
+        help="instead of the table: one first run at each of these --copies values (e.g. 5,10,20): "
+             "wall time and peak RSS as the corpus grows",
+    )
     args = ap.parse_args(argv)
     if not (args.source / "pages.json").is_file():
         print(f"no pages.json in {args.source}", file=sys.stderr)
@@ -297,6 +326,12 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
     work = args.work or Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    if args.scale:
+        try:
+            return scale(args, env, work, [int(c) for c in args.scale.split(",")])
+        finally:
+            if args.work is None:
+                shutil.rmtree(work, ignore_errors=True)
     try:
         corpus = build_corpus(args.source, work / "corpus", args.copies)
         print(f"corpus: {corpus.pages} pages, {corpus.mb:.1f} MB in {corpus.path}", flush=True)

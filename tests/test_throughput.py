@@ -68,6 +68,20 @@ def test_every_copy_of_a_real_page_becomes_its_own_record(tmp_path: Path) -> Non
     assert len(ids) == 4 and len(set(ids)) == 4
 
 
+def test_the_scale_run_prints_one_row_per_corpus_size_with_the_rss_growth(tmp_path: Path, capsys) -> None:
+    """``--scale`` runs the command once per size (here a stand-in for ingest that allocates nothing)."""
+    import sys
+
+    from bench.throughput import main
+
+    src = fake_source(tmp_path)
+    stand_in = f"{sys.executable} -c pass"
+    assert main(["--source", str(src), "--scale", "1,3", "--ingest", stand_in, "--work", str(tmp_path / "w")]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ") and line[2].isdigit()]
+    assert [r.split(" | ")[:2] for r in rows] == [["| 1", "2"], ["| 3", "6"]]
+    assert rows[0].endswith("|  |") and rows[1].split(" | ")[-1].rstrip(" |").replace(".", "").lstrip("-").isdigit()
+
+
 def test_the_benchmark_table_gives_best_median_spread_rates_and_ratios() -> None:
     corpus = Corpus(Path("x"), pages=200, bytes=40_000_000)
     traf = Series("trafilatura", [Run(10.0, 100_000_000, 0), Run(12.0, 120_000_000, 0), Run(11.0, 90_000_000, 0)])

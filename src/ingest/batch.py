@@ -290,4 +290,7 @@ def _ignore_sigint() -> None:
 
 def _warm() -> None:
     """Import what normalizing HTML and Markdown needs (the first chunk then does not wait for it)."""
+    import numpy  # noqa: F401  # SimHash
+
+    from . import normalize  # noqa: F401
     from .loaders import html, markdown  # noqa: F401

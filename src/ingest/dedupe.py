@@ -18,8 +18,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from .models import Record
 
 if TYPE_CHECKING:  # pipeline imports normalize, which imports simhash from here
@@ -47,6 +45,8 @@ def simhash(text: str) -> str:
     # A bit is on when more than half of the grams' 64-bit blake2b hashes have it: the hashes as an
     # (n, 64) bit matrix, summed per column by numpy (issue 5: ~2x faster than counting in Python;
     # the same values as ever, so published records keep their simhash).
+    import numpy as np  # here: the flow's process imports this module to publish, and needs no numpy
+
     blake2b = hashlib.blake2b
     digests = b"".join([blake2b(g.encode("utf-8"), digest_size=8).digest() for g in grams])
     n = len(digests) // 8
