@@ -304,3 +304,55 @@ def test_a_streamed_write_that_fails_midway_leaves_the_old_file_and_no_temp_file
         write_stream_if_changed(path, chunks())
     assert path.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["records.jsonl"]
+
+
+def _full_and_files(tmp_path: Path) -> list[tuple[object, bytes]]:
+    from ingest.pipeline import process
+    from ingest.serialize import canonical_json
+    from ingest.sources import discover, read
+
+    from .helpers import CORPUS, RAW
+
+    refs = discover([RAW])
+    html = CORPUS / "cancer-gov-html"
+    if html.is_dir():
+        refs += [r for r in discover([html]) if r.path.suffix == ".html"][:8]
+    out = []
+    for r in refs:
+        o = process(*read(r))
+        if isinstance(o, Published):
+            out.append((o.record, canonical_json(o.record)))
+    return out
+
+
+def test_a_record_read_back_slim_is_the_slim_record_with_the_same_removal_summary(tmp_path: Path) -> None:
+    from ingest.publish import read_back_slim, slim, summarize_removals
+
+    pairs = _full_and_files(tmp_path)
+    assert len(pairs) >= 5
+    for full, data in pairs:
+        small, removals = read_back_slim(data)
+        assert small.model_dump() == slim(full).model_dump()
+        assert removals == summarize_removals(full)
+
+
+@pytest.mark.parametrize(
+    ("mangle", "readable"),
+    [
+        (lambda d: json.dumps(json.loads(d)).encode(), True),  # one line: parsed whole
+        (lambda d: d[: len(d) // 2], False),  # truncated
+        (lambda d: d.replace(b'\n  "id": "', b'\n  "id": "X', 1), False),  # an invalid id
+        # not checked here: what is cut out unparsed (`ingest verify` checks whole files)
+        (lambda d: d.replace(b'"sections": [', b'"sections": {', 1), True),
+    ],
+    ids=["compact JSON", "truncated file", "invalid id", "sections are not parsed"],
+)
+def test_a_record_file_not_laid_out_canonically_is_parsed_whole_or_refused(tmp_path: Path, mangle, readable: bool) -> None:
+    from ingest.publish import read_back_slim, slim
+
+    full, data = _full_and_files(tmp_path)[0]
+    if readable:
+        assert read_back_slim(mangle(data))[0].model_dump() == slim(full).model_dump()
+    else:
+        with pytest.raises(ValueError):
+            read_back_slim(mangle(data))

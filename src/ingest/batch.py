@@ -35,10 +35,18 @@ from typing import Any
 from . import PIPELINE_VERSION
 from .errors import QuarantineError
 from .inputs import InputMeta
-from .models import Record
 from .pipeline import Outcome, Published, Quarantined
 from .pipeline import process_batch as _process_batch
-from .publish import MANIFEST_NAME, RECORDS_DIR, Staged, load_manifest, record_path, slim, summarize_removals
+from .publish import (
+    MANIFEST_NAME,
+    RECORDS_DIR,
+    Staged,
+    load_manifest,
+    read_back_slim,
+    record_path,
+    slim,
+    summarize_removals,
+)
 from .serialize import canonical_json, sha256_hex
 from .sources import RawRef, discover, read_with_sidecar, sidecar_path
 
@@ -139,17 +147,15 @@ def _reuse(out_dir: Path, input_name: str, entry: Mapping[str, Any], raw_sha: st
         return Quarantined(input_name, str(q["stage"]), str(q["kind"]), str(q["reason"]), raw_sha, meta_sha), None
     try:
         path = record_path(out_dir, str(entry.get("id")))
-        record = Record.model_validate_json(path.read_bytes())
+        small, removals = read_back_slim(path.read_bytes())
     except (OSError, ValueError):  # missing, unreadable or hand-edited record file: normalize again
         return None
-    prov = record.provenance
-    if (record.id, prov.input, prov.raw_sha256, prov.pipeline_version) != (
+    prov = small.provenance
+    if (small.id, prov.input, prov.raw_sha256, prov.pipeline_version) != (
         entry.get("id"), input_name, raw_sha, PIPELINE_VERSION
     ):
         return None
-    small = slim(record)
-    staged = Staged(input_name, small, None, meta_sha, reused=True, removals=summarize_removals(record))
-    return Published(input_name, small), staged
+    return Published(input_name, small), Staged(input_name, small, None, meta_sha, reused=True, removals=removals)
 
 
 def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | None) -> Item:

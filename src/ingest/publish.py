@@ -32,11 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from pydantic import Field
 
 from . import PIPELINE_VERSION
 from .dedupe import near_duplicates, resolve_duplicates
 from .errors import IngestError
-from .models import SCHEMA_VERSION, Record
+from .models import SCHEMA_VERSION, Citation, GlossaryEntry, Record, Section
 from .pipeline import Outcome, Published, Quarantined
 from .serialize import canonical_json, sha256_hex
 
@@ -612,6 +613,63 @@ def slim(record: Record) -> Record:
     ~94% of what a slim record kept before (issue 5: memory flat as the corpus grows)."""
     prov = record.provenance.model_copy(update={"removals": []})
     return record.model_copy(update={**{f: [] for f in SLIM_FIELDS}, "provenance": prov})
+
+
+class _SlimRecord(Record):
+    """A record read back without its sections, citations and glossary (:func:`read_back_slim`)."""
+
+    sections: list[Section] = Field(default_factory=list)  # type: ignore[assignment]
+    citations: list[Citation] = Field(default_factory=list)  # type: ignore[assignment]
+    glossary: list[GlossaryEntry] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+def read_back_slim(data: bytes) -> tuple[Record, RemovalSummary]:
+    """A published record file's slim record (:func:`slim`) and removal summary, for a reused input.
+
+    The big fields are cut out of the bytes before parsing (:func:`_without_slim_fields`): ~5x less
+    to parse than the whole record (issue 5: reading 200 records back was 0.25 s of an unchanged
+    rerun). Bytes not laid out as canonical JSON are parsed whole. Raises ``ValueError`` when the file
+    is not a valid record.
+    """
+    cut = _without_slim_fields(data)
+    record: Record | None = None
+    if cut is not None:
+        try:
+            record = _SlimRecord.model_validate_json(cut)
+        except ValueError:
+            record = None
+    if record is None:
+        record = Record.model_validate_json(data)
+    return slim(record), summarize_removals(record)
+
+
+def _without_slim_fields(data: bytes) -> bytes | None:
+    r"""``data`` (a record's canonical JSON) with the values of :data:`SLIM_FIELDS` replaced by ``[]``,
+    without parsing: in canonical JSON (sorted keys, 2-space indent) only a top-level key starts a
+    line with exactly two spaces and a quote, and no string holds a raw newline. None if the bytes
+    are not laid out so.
+
+    >>> _without_slim_fields(b'{\n  "citations": [\n    1\n  ],\n  "glossary": [],\n  "id": "x",\n  "sections": [\n    2\n  ]\n}\n')
+    b'{\n  "citations": [],\n  "glossary": [],\n  "id": "x",\n  "sections": []\n}\n'
+    """
+    out: list[bytes] = []
+    pos = 0
+    for key in sorted(SLIM_FIELDS):
+        start = data.find(b'\n  "' + key.encode() + b'": ', pos)
+        if start < 0:
+            return None
+        value = start + len(key) + 7  # past '\n  "', the key and '": '
+        end = data.find(b'\n  "', value)
+        if end < 0:  # the last key: its value ends the object
+            end = data.rfind(b"\n}")
+            if end < value:
+                return None
+            out += [data[pos:value], b"[]"]
+        else:
+            out += [data[pos:value], b"[],"]
+        pos = end
+    out.append(data[pos:])
+    return b"".join(out)
 
 
 #: Per cleaning rule, what one record's removals add up to: ``(rule, kinds, times, reason, example)``
