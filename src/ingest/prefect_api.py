@@ -137,11 +137,30 @@ def api_url_for_flow() -> str | None:
     from prefect.settings import get_current_settings
 
     settings = get_current_settings()
+    if not settings.api.url and settings.server.ephemeral.enabled:
+        _preload()  # while the server is still booting
     if settings.api.url or not settings.server.ephemeral.enabled or not server.wait_healthy():
         server.stop()
         _server = None
         return None
     return server.api_url
+
+
+#: What a flow run imports on its way to its first API call (measured on Prefect 3.8.8: ~130 modules,
+#: ~0.3 s; ``Flow.serialize_parameters`` alone pulls in FastAPI's encoders). Imported while the early
+#: server boots on the other core, they are off the critical path.
+PRELOAD = ("prefect.flow_engine", "prefect.task_engine", "fastapi.encoders", "prefect.utilities.visualization",
+           "prefect.concurrency.v1.context", "multiprocessing.popen_spawn_posix")
+
+
+def _preload() -> None:
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - an optimization only: whatever is missing is imported later
+            pass
 
 
 def discard() -> None:
