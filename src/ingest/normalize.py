@@ -42,7 +42,7 @@ from .rules import COMMON_RULES, GENERIC
 from .rules.base import Profile
 from .rules.vocab import cancer_types
 from .sanitize import sanitize
-from .serialize import canonical_json, sha256_hex
+from .serialize import canonical_json, model_may_hold_floats, sha256_hex
 from .sources import max_input_bytes
 from .structure import (
     build_sections,
@@ -349,7 +349,8 @@ def normalize(raw: bytes, meta: InputMeta) -> Record:
             raise NoContent("the title is nothing but markup or script")
     for rule, what in log:
         removals.add(rule, "markup", "markup, script or unsafe URL in a text field (records are plain text)", what)
-    record["content_sha256"] = sha256_hex(canonical_json(record))
+    # no float scan while the record schema has no number (a record holding a float then fails validation)
+    record["content_sha256"] = sha256_hex(canonical_json(record, may_hold_floats=model_may_hold_floats(Record)))
     record["provenance"] = {
         "input": meta.input,
         "raw_sha256": sha256_hex(raw),

@@ -12,8 +12,10 @@ import orjson
 from pydantic import BaseModel
 
 
-def canonical_json(obj: BaseModel | dict[str, Any] | list[Any]) -> bytes:
+def canonical_json(obj: BaseModel | dict[str, Any] | list[Any], may_hold_floats: bool = True) -> bytes:
     """Serialize with sorted keys, 2-space indent, UTF-8 (no escaping), trailing newline.
+
+    ``may_hold_floats=False``: the caller knows there is no float in ``obj`` (see below).
 
     >>> canonical_json({"b": 1, "a": "é"})
     b'{\\n  "a": "\\xc3\\xa9",\\n  "b": 1\\n}\\n'
@@ -28,7 +30,7 @@ def canonical_json(obj: BaseModel | dict[str, Any] | list[Any]) -> bytes:
         out = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
     except (TypeError, orjson.JSONEncodeError):
         out = None
-    if out is not None and (not _may_hold_floats(type(obj)) or not _FLOAT.search(out)):
+    if out is not None and (not may_hold_floats or not model_may_hold_floats(type(obj)) or not _FLOAT.search(out)):
         return out
     return (json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -39,12 +41,12 @@ _FLOAT = re.compile(rb"[.eE][-+]?\d+,?\n")
 
 
 @functools.lru_cache(maxsize=64)
-def _may_hold_floats(cls: type) -> bool:
+def model_may_hold_floats(cls: type) -> bool:
     """False for a pydantic model whose JSON Schema has no ``number``: no float can be in its output,
     so the scan for one (4% of normalizing a page, issue 5) is skipped. Dicts and lists: True.
 
     >>> from ingest.models import Record
-    >>> _may_hold_floats(Record), _may_hold_floats(dict)
+    >>> model_may_hold_floats(Record), model_may_hold_floats(dict)
     (False, True)
     """
     if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
