@@ -2,21 +2,23 @@
 
 No Prefect here: this module is what local worker processes (and Dask workers) import, so it stays
 light. :func:`normalize_and_stage` is called by the flow's batch task, either inline or in the
-flow's local process pool (:class:`LocalPool`), one chunk of a batch per call.
+flow's local process pool (:class:`LocalPool`), one chunk of a batch per call;
+:func:`reuse_unchanged` by the flow before it submits any batch.
 
-For each input it returns ``(outcome, staged)``:
+For each input they return ``(outcome, staged)``:
 
-- the input is **unchanged** since it was published (same raw bytes, same sidecar, same pipeline
+- the input is **unchanged** since the last run (same raw bytes, same sidecar, same pipeline
   version, see :func:`ingest.publish.reusable_entries`): it is not normalized again; its record is
-  read back from ``records/<id>.json`` (for the run's duplicate check and report) and
-  ``staged.tmp`` is None (the file already holds the bytes);
+  read back from ``records/<id>.json`` (slim, for the run's duplicate check and report) and
+  ``staged.tmp`` is None (the file already holds the bytes), or it gets the quarantine it got then;
 - otherwise it is normalized; a published record is serialized here, in parallel, and its bytes
   are either already in ``records/<id>.json`` (``staged.tmp`` None) or written to a temp file in
   ``records/`` that publishing renames into place (atomic, fsynced).
 
-Published outcomes that come with a ``staged`` entry carry a *slim* record (no sections, citations
-or glossary: see :func:`ingest.publish.slim`), so that a whole corpus of outcomes fits in memory;
-the full record is in the staged bytes.
+Published outcomes that come with a ``staged`` entry carry a *slim* record (no sections, citations,
+glossary or removal log: see :func:`ingest.publish.slim`; the removals travel summarized in
+``staged.removals``), so that a whole corpus of outcomes fits in memory; the full record is in the
+staged bytes.
 """
 
 from __future__ import annotations

@@ -191,6 +191,11 @@ Outputs:
 If PREFECT_API_URL is set, the server's /health must answer within a few seconds, else exit 2.
 One run per OUT_DIR: a second run refuses (exit 2, naming the holder's pid) unless --wait-lock.
 Inputs over --max-input-bytes are quarantined without being read.
+
+Speed: inputs unchanged since the last run (same bytes, sidecar and pipeline version) are not
+normalized again, and their files are not touched; --force normalizes everything. Without
+PREFECT_API_URL every run starts a temporary Prefect server (~3 s); for repeated runs start
+`prefect server start` once and set PREFECT_API_URL=http://127.0.0.1:4200/api.
 """
 
 VALIDATE_HELP = """\

@@ -15,9 +15,11 @@ How a run scales (see README, "Throughput"):
   ``records/`` (see :mod:`ingest.batch`); it returns slim outcomes, so the flow never holds a
   corpus of full records. One final task resolves duplicates, renames staged files into place,
   writes the manifest and removes stale files (:func:`ingest.publish.publish`).
-- **Incremental reruns.** An input whose raw bytes, sidecar and pipeline version match the manifest
-  is not normalized again; its record file stays byte-identical (``incremental=False`` /
-  ``--force`` re-normalizes everything).
+- **Incremental reruns.** Before any batch is submitted, the ``reuse_unchanged`` task settles every
+  input whose raw bytes, sidecar and pipeline version match the manifest: its record is read back
+  (slim) and its file stays byte-identical, or its quarantine verdict is kept; only the others are
+  batched, so an unchanged rerun starts no worker (``incremental=False`` / ``--force``
+  re-normalizes everything; ``retry_quarantined`` normalizes quarantined inputs again).
 
 The tasks use ``NO_CACHE``: the normalize task's inputs are paths whose content may change between
 runs, publishing has side effects, and hashing thousands of records for a cache key is wasted work.
