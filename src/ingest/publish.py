@@ -25,11 +25,11 @@ import re
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from pydantic import Field
@@ -109,22 +109,12 @@ def atomic_write(path: Path, data: bytes) -> None:
     Readers see either the old file or the new one, never a partial write; no temp file is left
     behind, even on error.
     """
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+
+    def write(f: BinaryIO) -> bool:
+        f.write(data)
+        return True
+
+    _replace_atomically(path, write)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -143,23 +133,36 @@ def write_stream_if_changed(path: Path, chunks: Iterable[bytes]) -> bool:
     corpus): ``chunks`` are streamed to a temp file in the same dir while hashed; the temp file is
     dropped if ``path`` already holds the same bytes (same size and sha256), else fsynced and renamed
     into place. True if written."""
+
+    def write(f: BinaryIO) -> bool:
+        digest, size = hashlib.sha256(), 0
+        for chunk in chunks:
+            f.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+        return not _same_file_content(path, size, digest.hexdigest())
+
+    return _replace_atomically(path, write)
+
+
+def _replace_atomically(path: Path, write: Callable[[BinaryIO], bool]) -> bool:
+    """``write`` a temp file beside ``path``; if it returns True, fsync the file and rename it over
+    ``path`` (keeping ``path``'s permissions), else drop it. True if replaced. The temp file never
+    outlives the call, even on error."""
     try:
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
         mode = 0o644
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".part")
     try:
-        digest, size = hashlib.sha256(), 0
         with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-            if _same_file_content(path, size, digest.hexdigest()):
-                os.unlink(tmp)
-                return False
-            f.flush()
-            os.fsync(f.fileno())
+            keep = write(f)
+            if keep:
+                f.flush()
+                os.fsync(f.fileno())
+        if not keep:
+            os.unlink(tmp)
+            return False
         os.chmod(tmp, mode)
         os.replace(tmp, path)
         return True
