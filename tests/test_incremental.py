@@ -43,7 +43,7 @@ def run(raw: Path, out: Path, incremental: bool = True) -> tuple[list[str], obje
     refs = discover([raw])
     reused = reuse_unchanged(refs, str(out), reusable)
     todo = [r for r, item in zip(refs, reused, strict=True) if item is None]
-    fresh = iter(normalize_and_stage(todo, str(out), {}, process_batch=spy))
+    fresh = iter(normalize_and_stage(todo, str(out), process_batch=spy))
     items = [item if item is not None else next(fresh) for item in reused]
     outcomes = [o for o, _ in items]
     staged = {o.input: s for o, s in items if s is not None}
@@ -287,7 +287,7 @@ def test_the_manifest_records_the_sidecar_hash_that_decides_a_rerun(corpus: Path
 def test_batches_return_slim_records_and_stage_the_full_bytes(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     ensure_out_dir(out)
-    items = normalize_and_stage(discover([corpus]), str(out), {})
+    items = normalize_and_stage(discover([corpus]), str(out))
     for outcome, staged in items:
         assert isinstance(outcome, Published) and staged is not None
         assert outcome.record.sections == [] and staged.tmp is not None

@@ -202,7 +202,7 @@ def test_slim_outcomes_with_removal_summaries_give_the_same_top_removals_as_full
     refs = discover([RAW])
     full = [process(*read(r)) for r in refs]
     ensure_out_dir(tmp_path)
-    items = normalize_and_stage(refs, str(tmp_path), {})
+    items = normalize_and_stage(refs, str(tmp_path))
     slim_outcomes = [o for o, _ in items]
     staged = {o.input: s for o, s in items if s is not None}
     assert all(not o.record.provenance.removals for o in slim_outcomes), "slim records carry no removals"

@@ -63,7 +63,7 @@ def test_every_copy_of_a_real_page_becomes_its_own_record(tmp_path: Path) -> Non
     corpus = build_corpus(src, tmp_path / "raw", copies=2)
     out = tmp_path / "out"
     ensure_out_dir(out)
-    items = normalize_and_stage(discover([corpus.path]), str(out), {})
+    items = normalize_and_stage(discover([corpus.path]), str(out))
     ids = [o.record.id for o, _ in items if isinstance(o, Published)]
     assert len(ids) == 4 and len(set(ids)) == 4
 

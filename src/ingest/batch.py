@@ -72,18 +72,14 @@ def default_workers() -> int:
 def normalize_and_stage(
     refs: list[RawRef],
     out_dir: str,
-    reusable: Mapping[str, Mapping[str, Any]] | None = None,
     process_batch: Callable[[Iterable[tuple[bytes, InputMeta]]], list[Outcome]] = _process_batch,
 ) -> list[Item]:
-    """Read ``refs``, reuse unchanged records, normalize the rest with one ``process_batch`` call,
-    and stage published records under ``out_dir/records``. One item per ref, in order.
-
-    ``reusable``: ``{input: manifest entry}`` from :func:`ingest.publish.reusable_entries` (only
-    the entries of these refs are needed). A file that cannot be read is quarantined at stage
-    ``read``, as in :func:`ingest.flow.normalize_refs`.
+    """Read ``refs``, normalize them with one ``process_batch`` call, and stage published records
+    under ``out_dir/records``. One item per ref, in order. A file that cannot be read is quarantined
+    at stage ``read``, as in :func:`ingest.flow.normalize_refs`. (Unchanged inputs never get here:
+    the flow settles them first, with :func:`reuse_unchanged`.)
     """
     records_dir = Path(out_dir) / RECORDS_DIR
-    reusable = reusable or {}
     items: list[Item | None] = [None] * len(refs)
     todo: list[tuple[int, bytes, InputMeta, str | None]] = []
     for i, ref in enumerate(refs):
@@ -92,12 +88,6 @@ def normalize_and_stage(
             items[i] = read, None
             continue
         raw, meta, meta_sha = read
-        entry = reusable.get(ref.input)
-        if entry is not None:
-            reused = _reuse(Path(out_dir), ref.input, entry, sha256_hex(raw), meta_sha)
-            if reused is not None:
-                items[i] = reused
-                continue
         todo.append((i, raw, meta, meta_sha))
 
     outcomes = process_batch([(raw, meta) for _, raw, meta, _ in todo]) if todo else []
@@ -276,13 +266,10 @@ class LocalPool:
                 LocalPool._current = None
         self.executor.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, refs: list[RawRef], out_dir: str, reusable: Mapping[str, Mapping[str, Any]]) -> list[Item]:
+    def run(self, refs: list[RawRef], out_dir: str) -> list[Item]:
         """:func:`normalize_and_stage` over ``refs``, in chunks spread over the workers; results in order."""
         futures: list[Future[list[Item]]] = [
-            self.executor.submit(
-                normalize_and_stage, chunk, out_dir, {r.input: reusable[r.input] for r in chunk if r.input in reusable}
-            )
-            for chunk in chunks(refs, self.workers)
+            self.executor.submit(normalize_and_stage, chunk, out_dir) for chunk in chunks(refs, self.workers)
         ]
         return [item for fut in futures for item in fut.result()]
 

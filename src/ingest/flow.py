@@ -107,17 +107,17 @@ def normalize_batch(refs: list[RawRef]) -> list[Outcome]:
 
 
 @task(name="normalize_stage_batch", cache_policy=NO_CACHE)
-def normalize_stage_batch(refs: list[RawRef], out_dir: str, reusable: dict[str, dict[str, Any]]) -> list[Item]:
-    """Normalize one batch, reusing unchanged records and staging the others' bytes in ``out_dir``.
+def normalize_stage_batch(refs: list[RawRef], out_dir: str) -> list[Item]:
+    """Normalize one batch and stage its published records' bytes in ``out_dir``.
 
     Runs on the flow run's local process pool when there is one, else inline (one thread here, or
     a Dask worker). Returns ``(slim outcome, staged)`` per ref, in order (:mod:`ingest.batch`).
     """
     pool = current_pool()
     if pool is not None:
-        return pool.run(refs, out_dir, reusable)
+        return pool.run(refs, out_dir)
     # inline: this module's ``process_batch``, looked up now (tests substitute it)
-    return normalize_and_stage(refs, out_dir, reusable, process_batch=process_batch)
+    return normalize_and_stage(refs, out_dir, process_batch=process_batch)
 
 
 @task(name="reuse_unchanged", cache_policy=NO_CACHE)
@@ -207,8 +207,9 @@ def normalize_flow(
     ``workers``: local worker processes (default :func:`ingest.batch.default_workers`: one per
     core; 1 normalizes in this process). ``incremental``: reuse the published record, or the
     quarantine, of every input unchanged since the last run (False re-normalizes everything);
-    ``retry_quarantined``: normalize quarantined inputs again even when unchanged (``ingest replay``). ``fetch_failures``: written to the manifest
-    (``ingest fetch`` runs this flow as a subflow after fetching).
+    ``retry_quarantined``: normalize quarantined inputs again even when unchanged (``ingest replay``).
+    ``fetch_failures``: written to the manifest (``ingest fetch`` runs this flow as a subflow after
+    fetching).
 
     Returns :meth:`PublishSummary.as_dict` (counts plus every quarantined input with its stage and
     reason). Raises ``InputDirError`` / ``OutputDirError`` for environment problems.
@@ -259,7 +260,7 @@ def _normalize_run(
     )
 
     def submit(batch: list[RawRef]) -> PrefectFuture[list[Item]]:
-        return normalize_stage_batch.submit(batch, task_out, {})
+        return normalize_stage_batch.submit(batch, task_out)
 
     # issue 7: bar in the CLI, log lines in workers; over the inputs normalized (reuse takes no time)
     progress = FlowProgress("normalize", len(todo), logger) if todo else None
