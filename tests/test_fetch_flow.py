@@ -112,3 +112,27 @@ def test_a_changed_page_is_renormalized_alone_and_a_failing_page_keeps_its_recor
     assert len(history) == 1
     assert (len(records), manifest["quarantined"]) == (N_PAGES + 1, [])
     assert validate_dir(tmp_path / "out") == []
+
+
+def test_the_ingest_fetch_command_runs_end_to_end_with_its_own_temporary_prefect_server(
+    site: LoopbackSite, tmp_path: Path
+) -> None:
+    """The console script as a user runs it, no PREFECT_API_URL: the CLI's early temporary server,
+    twice over a real loopback site; the second run downloads and normalizes nothing."""
+    import os
+    import subprocess
+    import sys
+
+    sources = write_sources(tmp_path / "sources.toml", site)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    code = "import sys; from ingest.cli import entry; sys.argv = ['ingest', *sys.argv[1:]]; entry()"
+    argv = [sys.executable, "-c", code, "fetch", "--sources", str(sources),
+            "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out")]
+    first = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert f"normalized {N_PAGES}, reused 0 unchanged" in first.stdout
+    site.reset_counts()
+    again = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"not modified {N_PAGES}" in again.stdout and f"normalized 0, reused {N_PAGES} unchanged" in again.stdout
+    assert site.statuses == {304: N_PAGES, 200: 1}

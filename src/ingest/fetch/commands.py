@@ -99,7 +99,8 @@ def _check_dirs(raw: Path, out: Path) -> None:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, progress_sink, start_prefect
+    from .. import prefect_api
+    from ..cli import UsageError, configure_prefect_env, progress_sink, start_prefect
     from ..progress import attached
     from ..publish import ensure_out_dir
     from .config import load_sources
@@ -112,10 +113,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     args.raw.mkdir(parents=True, exist_ok=True)
     ensure_out_dir(args.out)
 
+    configure_prefect_env(getattr(args, "verbose", False))  # first: the early server inherits it
+    prefect_api.start_early()  # issue 5: Prefect's temporary API server boots while Prefect is imported
     start_prefect(args)
     from ..fetch_flow import fetch_flow
 
-    with attached(progress_sink(args)):  # issue 7: a bar per phase (fetch, normalize) or plain lines
+    # issue 7: a bar per phase (fetch, normalize) or plain lines; issue 5: the early server, no heartbeats
+    with attached(progress_sink(args)), prefect_api.flow_api():
         result = fetch_flow(
             sources_file=str(args.sources),
             raw_dir=str(args.raw),
