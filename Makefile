@@ -33,14 +33,16 @@ test: $(STAMP)
 
 ## schemas: regenerate schemas/ from the pydantic models
 schemas: $(STAMP)
-	$(PY) -m ingest.schema --write schemas
+	$(PY) -m ingest.store.schemas --write schemas
 
 ## golden: regenerate tests/golden/*.json (only when a change of output is intended)
 golden: $(STAMP)
 	$(PY) -m tests.regen_golden
 
+## lint: ruff, and the import contracts of the layers (pyproject [tool.importlinter])
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 ## quality: score extraction against trafilatura/readability-lxml on ../shared/corpus (README "Extraction quality")
 quality: $(STAMP)

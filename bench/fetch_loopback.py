@@ -38,7 +38,7 @@ def main() -> int:
     from prefect import flow
     from prefect.testing.utilities import prefect_test_harness
 
-    from ingest import cli
+    from ingest.cli.main import main as cli
     from ingest.fetch.loopback import LoopbackSite, corpus_pages, loopback_sources_toml
 
     pages = corpus_pages(CORPUS, limit=args.pages)

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.inputs import InputMeta  # noqa: E402
-from ingest.pipeline import Published, process  # noqa: E402
+from ingest.core.inputs import InputMeta  # noqa: E402
+from ingest.core.pipeline import Published, process  # noqa: E402
 from tests.helpers import body_text  # noqa: E402
 from tests.snippets_cancer_gov import ACS_TEXT, CANCER_GOV_HTML, CANCER_GOV_MARKDOWN  # noqa: E402
 

@@ -262,9 +262,9 @@ def profile(corpus: Path) -> str:
     """pyinstrument over the in-process pipeline (read, normalize, serialize), no Prefect."""
     from pyinstrument import Profiler
 
-    from ingest.pipeline import Published, process
-    from ingest.serialize import canonical_json
-    from ingest.sources import discover, read
+    from ingest.core.pipeline import Published, process
+    from ingest.core.serialize import canonical_json
+    from ingest.store.discovery import discover, read
 
     refs = discover([corpus])
     profiler = Profiler(interval=0.002)

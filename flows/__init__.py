@@ -1,1 +1,1 @@
-"""Prefect flow entry points (thin re-exports of :mod:`ingest.flow`)."""
+"""Prefect flow entry points (thin re-exports of :mod:`ingest.orchestration.normalize_flow`)."""

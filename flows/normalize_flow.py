@@ -1,12 +1,12 @@
 """Entry point for ``prefect deploy`` (``flows/normalize_flow.py:normalize_flow``).
 
-The implementation lives in :mod:`ingest.flow` so that the installed ``ingest`` CLI and Prefect
+The implementation lives in :mod:`ingest.orchestration.normalize_flow` so that the installed ``ingest`` CLI and Prefect
 deployments run the very same flow object.
 """
 
 from __future__ import annotations
 
-from ingest.flow import normalize_batch, normalize_flow, publish_outcomes
+from ingest.orchestration.normalize_flow import normalize_batch, normalize_flow, publish_outcomes
 
 __all__ = ["normalize_batch", "normalize_flow", "publish_outcomes"]
 

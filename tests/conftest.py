@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from ingest import PIPELINE_VERSION
-from ingest.errors import EmptyInput
-from ingest.inputs import InputMeta
-from ingest.models import Record
-from ingest.serialize import sha256_hex
+from ingest.core.errors import EmptyInput
+from ingest.core.inputs import InputMeta
+from ingest.core.models import Record
+from ingest.core.serialize import sha256_hex
 
 # Keep Prefect quiet and local for every test that imports it (set before prefect is imported).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -102,14 +102,14 @@ def make_record(**overrides: Any) -> Record:
     if "content_sha256" in data:
         return Record.model_validate(data)
     # the real content hash (what `ingest verify` recomputes): everything but provenance and version
-    from ingest.verify import content_sha256
+    from ingest.store.verify import content_sha256
 
     provisional = Record.model_validate({**data, "content_sha256": "0" * 64})
     return provisional.model_copy(update={"content_sha256": content_sha256(provisional)})
 
 
 def fake_normalize(raw: bytes, meta: InputMeta) -> Record:
-    """Stand-in for ``ingest.normalize.normalize``: EmptyInput for blank bytes, else a valid record
+    """Stand-in for ``ingest.core.normalize.normalize``: EmptyInput for blank bytes, else a valid record
     titled with the first line of the input."""
     text = raw.decode("utf-8", errors="replace")
     if not text.strip():
@@ -136,8 +136,8 @@ def fake_normalize(raw: bytes, meta: InputMeta) -> Record:
 
 @pytest.fixture
 def fake_normalizer(monkeypatch: pytest.MonkeyPatch):
-    """Replace the (stub) normalizer used by ``ingest.pipeline.process`` with :func:`fake_normalize`."""
-    monkeypatch.setattr("ingest.pipeline.normalize", fake_normalize)
+    """Replace the (stub) normalizer used by ``ingest.core.pipeline.process`` with :func:`fake_normalize`."""
+    monkeypatch.setattr("ingest.core.pipeline.normalize", fake_normalize)
     # A monkeypatch lives in this process only: flows normalize inline, not in worker processes.
     monkeypatch.setenv("INGEST_WORKERS", "1")
     return fake_normalize

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.inputs import InputMeta
-from ingest.models import Record
-from ingest.normalize import normalize
+from ingest.core.inputs import InputMeta
+from ingest.core.models import Record
+from ingest.core.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ingest.serialize import canonical_json
+from ingest.core.serialize import canonical_json
 
 from .helpers import RAW, ROOT, norm_seed
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingest.models import Record
+from ingest.core.models import Record
 
 from .helpers import ROOT
 
@@ -49,7 +49,7 @@ def cli_env(api_url: str | None, **extra: str) -> dict[str, str]:
 
 
 def normalize_cmd(raw: Path, out: Path, *more: str) -> list[str]:
-    return [sys.executable, "-m", "ingest.cli", "normalize", str(raw), "--out", str(out),
+    return [sys.executable, "-m", "ingest.cli.main", "normalize", str(raw), "--out", str(out),
             "--workers", "1", "--batch-size", "2", "--quiet", *more]
 
 

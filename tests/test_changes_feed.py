@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.models import Record
-from ingest.pipeline import Published, Quarantined
-from ingest.publish import append_changes, load_manifest, publish, read_changes
-from ingest.serialize import canonical_json
+from ingest.core.models import Record
+from ingest.core.pipeline import Published, Quarantined
+from ingest.core.serialize import canonical_json
+from ingest.store.publish import append_changes, load_manifest, publish, read_changes
 
 from .conftest import make_record
 

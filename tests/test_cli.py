@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest import cli, schema
-from ingest.pipeline import Published
-from ingest.publish import publish
+from ingest.cli import main as cli
+from ingest.cli import records
+from ingest.core.pipeline import Published
+from ingest.store import schemas as schema
+from ingest.store.publish import publish
 
 from .conftest import make_record, write_files
 
@@ -130,7 +132,7 @@ def test_the_installed_command_line_reports_a_missing_raw_dir_in_one_line(tmp_pa
         [
             sys.executable,
             "-m",
-            "ingest.cli",
+            "ingest.cli.main",
             "normalize",
             str(tmp_path / "missing"),
             "--out",
@@ -160,7 +162,7 @@ def test_validate_on_a_good_dir_exits_0_and_counts_the_records(out: Path, capsys
 def test_validate_falls_back_to_the_models_when_there_is_no_schemas_dir(
     out: Path, monkeypatch, capsys
 ) -> None:
-    monkeypatch.setattr(cli, "DEFAULT_SCHEMA_DIR", out / "no-such-dir")
+    monkeypatch.setattr(records, "DEFAULT_SCHEMA_DIR", out / "no-such-dir")
     assert run_main(["validate", str(out)], capsys)[:2] == (0, "1 records valid\n")
 
 
@@ -224,7 +226,7 @@ def test_the_installed_command_line_reports_an_unreachable_prefect_server_in_one
     port = closed_port()
     env = {**os.environ, "PREFECT_API_URL": f"http://127.0.0.1:{port}/api"}
     proc = subprocess.run(
-        [sys.executable, "-m", "ingest.cli", "normalize", str(tmp_path / "raw"), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "ingest.cli.main", "normalize", str(tmp_path / "raw"), "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=120, env=env,
     )
     assert proc.returncode == 2 and proc.stdout == ""
@@ -249,7 +251,7 @@ def test_an_unexpected_error_is_one_line_with_a_hint_and_debug_shows_the_traceba
     def boom(args):
         raise RuntimeError("bug\nwith two lines")
 
-    monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", "h", "d", "e", cli.add_list_arguments, boom))
+    monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", "h", "d", "e", records.add_list_arguments, boom))
     code, _, err = run_main(["list"], capsys)
     assert code == 2
     assert err == "ingest: error: internal error: RuntimeError: bug with two lines (rerun with --debug for the traceback)\n"

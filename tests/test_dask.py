@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.flow import normalize_flow, run_normalize
-from ingest.publish import load_manifest
+from ingest.orchestration.normalize_flow import normalize_flow, run_normalize
+from ingest.store.publish import load_manifest
 
 from .helpers import CORPUS, RAW
 

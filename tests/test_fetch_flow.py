@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import cli
+from ingest.cli import main as cli
 from ingest.fetch.loopback import LoopbackSite, corpus_pages, loopback_sources_toml
-from ingest.publish import load_manifest
-from ingest.validate import validate_dir
+from ingest.store.publish import load_manifest
+from ingest.store.validate import validate_dir
 
 from .helpers import CORPUS
 
@@ -125,7 +125,7 @@ def test_the_ingest_fetch_command_runs_end_to_end_with_its_own_temporary_prefect
 
     sources = write_sources(tmp_path / "sources.toml", site)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    code = "import sys; from ingest.cli import entry; sys.argv = ['ingest', *sys.argv[1:]]; entry()"
+    code = "import sys; from ingest.cli.main import entry; sys.argv = ['ingest', *sys.argv[1:]]; entry()"
     argv = [sys.executable, "-c", code, "fetch", "--sources", str(sources),
             "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out")]
     first = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300)

@@ -14,7 +14,7 @@ from ingest.fetch.client import Fetched, Fetcher
 from ingest.fetch.config import FetchSettings, Source
 from ingest.fetch.run import FetchResult, count_outcomes, fetch_url, merge_fetch_failures
 from ingest.fetch.snapshots import HISTORY_DIR, SnapshotStore
-from ingest.sources import discover, read
+from ingest.store.discovery import discover, read
 
 URL = "https://www.cancer.gov/types/leukemia/patient/cll-treatment-pdq"
 SOURCE = Source(name="nci", publisher="NCI", allowed_hosts=["www.cancer.gov"], urls=[URL], schedule="0 6 * * 1")

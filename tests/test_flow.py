@@ -1,6 +1,6 @@
 """The Prefect flow end to end, against one temporary Prefect server for the session.
 
-The normalizer is monkeypatched (``ingest.pipeline.normalize``): that works because the default
+The normalizer is monkeypatched (``ingest.core.pipeline.normalize``): that works because the default
 task runner runs tasks in threads of this process, which these tests check.
 """
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-import ingest.flow
-from ingest import cli
-from ingest.flow import normalize_flow, normalize_refs
-from ingest.inputs import InputMeta
-from ingest.publish import load_manifest
-from ingest.sources import RawRef
+import ingest.orchestration.normalize_flow
+from ingest.cli import main as cli
+from ingest.core.inputs import InputMeta
+from ingest.orchestration.normalize_flow import normalize_flow, normalize_refs
+from ingest.store.discovery import RawRef
+from ingest.store.publish import load_manifest
 
 from .conftest import fake_normalize, make_record, write_files
 
@@ -33,7 +33,7 @@ class BatchSpy:
         self.finished: list[list[str]] = []
         self.threads: set[int] = set()
         self._lock = threading.Lock()
-        real = ingest.flow.process_batch
+        real = ingest.orchestration.normalize_flow.process_batch
 
         def spy(items):
             items = list(items)
@@ -45,7 +45,7 @@ class BatchSpy:
                 self.finished.append([meta.input for _, meta in items])
             return outcomes
 
-        monkeypatch.setattr(ingest.flow, "process_batch", spy)
+        monkeypatch.setattr(ingest.orchestration.normalize_flow, "process_batch", spy)
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_an_unexpected_error_in_one_input_does_not_stop_the_others(
             raise RuntimeError("parser bug")
         return fake_normalize(raw, meta)
 
-    monkeypatch.setattr("ingest.pipeline.normalize", flaky)
+    monkeypatch.setattr("ingest.core.pipeline.normalize", flaky)
     result = run(corpus(tmp_path, 4), tmp_path / "out", batch_size=4)
     assert (result["published"], result["quarantined"]) == (3, 1)
     q = result["quarantined_outcomes"][0]
@@ -128,7 +128,7 @@ def test_outcomes_stay_in_input_order_when_a_later_batch_finishes_first(
             time.sleep(0.5)
         return make_record(id="generic-00000000000000aa", provenance={"input": meta.input})
 
-    monkeypatch.setattr("ingest.pipeline.normalize", slow_first)
+    monkeypatch.setattr("ingest.core.pipeline.normalize", slow_first)
     result = run(corpus(tmp_path, 2), tmp_path / "out", batch_size=1)
     assert [r["input"] for r in load_manifest(tmp_path / "out")["records"]] == ["raw/000.txt"]
     assert result["quarantined_outcomes"] == []

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.batch import normalize_and_stage
-from ingest.inputs import InputMeta
-from ingest.normalize import record_id
-from ingest.pipeline import Published, Quarantined, process
-from ingest.publish import ensure_out_dir, publish, record_path
-from ingest.sources import RawRef, discover
+from ingest.core.inputs import InputMeta
+from ingest.core.normalize import record_id
+from ingest.core.pipeline import Published, Quarantined, process
+from ingest.orchestration.workers import normalize_and_stage
+from ingest.store.discovery import RawRef, discover
+from ingest.store.publish import ensure_out_dir, publish, record_path
 
 from .conftest import make_record
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-import ingest.flow
-from ingest import cli
-from ingest.batch import inputs_may_have_changed, normalize_and_stage, reuse_unchanged
-from ingest.pipeline import Published, process_batch
-from ingest.publish import KEPT_NOTE, ensure_out_dir, load_manifest, publish, reusable_entries
-from ingest.sources import discover
+import ingest.orchestration.normalize_flow
+from ingest.cli import main as cli
+from ingest.core.pipeline import Published, process_batch
+from ingest.orchestration.workers import inputs_may_have_changed, normalize_and_stage, reuse_unchanged
+from ingest.store.discovery import discover
+from ingest.store.publish import KEPT_NOTE, ensure_out_dir, load_manifest, publish, reusable_entries
 
 from .helpers import RAW
 
@@ -214,7 +214,7 @@ def test_a_kept_record_and_its_quarantine_are_reused_without_repeating_the_note(
 )
 def test_only_quarantines_that_depend_on_the_bytes_alone_are_reusable(tmp_path: Path, stage: str, reusable: bool) -> None:
     from ingest import PIPELINE_VERSION
-    from ingest.models import SCHEMA_VERSION
+    from ingest.core.models import SCHEMA_VERSION
 
     (tmp_path / "manifest.json").write_text(json.dumps({
         "pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION, "records": [],
@@ -268,7 +268,7 @@ def test_a_new_pipeline_version_normalizes_everything_again(
 ) -> None:
     out = tmp_path / "out"
     run(corpus, out)
-    for module in ("ingest.publish", "ingest.normalize", "ingest.batch"):
+    for module in ("ingest.store.publish", "ingest.core.normalize", "ingest.orchestration.workers"):
         monkeypatch.setattr(f"{module}.PIPELINE_VERSION", "2099.1.1")
     again, _ = run(corpus, out)
     assert len(again) == 5
@@ -303,7 +303,7 @@ def test_the_cli_reuses_unchanged_records_and_force_normalizes_everything_again(
     prefect_harness, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:
     spy = Spy()
-    monkeypatch.setattr(ingest.flow, "process_batch", spy)
+    monkeypatch.setattr(ingest.orchestration.normalize_flow, "process_batch", spy)
     monkeypatch.setenv("INGEST_WORKERS", "1")  # the spy lives in this process
     out = tmp_path / "out"
     argv = ["normalize", str(corpus), "--out", str(out), "--batch-size", "2"]
@@ -324,7 +324,7 @@ def test_the_cli_reuses_unchanged_records_and_force_normalizes_everything_again(
 def test_an_unchanged_rerun_starts_no_worker_processes(
     prefect_harness, corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ingest.batch import LocalPool
+    from ingest.orchestration.workers import LocalPool
 
     started: list[int] = []
     real_init = LocalPool.__init__
@@ -335,7 +335,7 @@ def test_an_unchanged_rerun_starts_no_worker_processes(
 
     monkeypatch.setattr(LocalPool, "__init__", spy_init)
     out = tmp_path / "out"
-    first = ingest.flow.run_normalize([str(corpus)], str(out), workers=2)
+    first = ingest.orchestration.normalize_flow.run_normalize([str(corpus)], str(out), workers=2)
     assert (first["normalized"], started) == (5, [2]), "the first run normalizes in 2 worker processes"
-    again = ingest.flow.run_normalize([str(corpus)], str(out), workers=2)
+    again = ingest.orchestration.normalize_flow.run_normalize([str(corpus)], str(out), workers=2)
     assert (again["normalized"], again["reused"], started) == (0, 5, [2]), "the rerun starts none"

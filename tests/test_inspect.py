@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest import cli
-from ingest.inputs import InputMeta
-from ingest.inspect_page import SourceView, inspect_file, locate, source_view
+from ingest.cli import main as cli
+from ingest.cli.inspect_page import SourceView, inspect_file, locate, source_view
+from ingest.core.inputs import InputMeta
 
 from .helpers import RAW
 

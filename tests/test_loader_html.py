@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.blocks import Block
-from ingest.loaders.html import DEFAULT_ZONES, css_to_xpath, load_html, load_html_generic
+from ingest.core.blocks import Block
+from ingest.core.loaders.html import DEFAULT_ZONES, css_to_xpath, load_html, load_html_generic
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 CANCER_GOV = CORPUS / "cancer-gov-html"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ingest.errors import (
+from ingest.core.errors import (
     BinaryInput,
     EmptyInput,
     MalformedFrontMatter,
@@ -14,7 +14,7 @@ from ingest.errors import (
     QuarantineError,
     UnsupportedFormat,
 )
-from ingest.models import Record
+from ingest.core.models import Record
 
 from .helpers import body_text, norm
 
@@ -206,8 +206,8 @@ def test_deeply_nested_html_is_published_or_quarantined_never_crashes():
 
 
 def test_a_sidecar_url_gives_the_canonical_url_the_id_and_the_base_for_relative_links():
-    from ingest.inputs import InputMeta
-    from ingest.normalize import normalize, record_id
+    from ingest.core.inputs import InputMeta
+    from ingest.core.normalize import normalize, record_id
 
     sidecar = b'{"url": "https://www.cancer.gov/types/leukemia/", "fetched_at": "2026-11-20T06:00:00Z", "headers": {"Content-Type": "text/markdown"}}'
     meta = InputMeta.from_sidecar("raw/nci/leukemia.md", "leukemia.md", sidecar)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.flow import normalize_refs
-from ingest.publish import publish
-from ingest.sources import discover
-from ingest.validate import validate_dir
-from ingest.verify import verify_dir
+from ingest.orchestration.normalize_flow import normalize_refs
+from ingest.store.discovery import discover
+from ingest.store.publish import publish
+from ingest.store.validate import validate_dir
+from ingest.store.verify import verify_dir
 
 from .helpers import ROOT
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.errors import UnsupportedFormat
-from ingest.loaders.pdq_xml import is_pdq_xml, load_pdq_xml
-from ingest.pipeline import Published
+from ingest.core.errors import UnsupportedFormat
+from ingest.core.loaders.pdq_xml import is_pdq_xml, load_pdq_xml
+from ingest.core.pipeline import Published
 
 from .helpers import CORPUS, norm
 
@@ -89,8 +89,8 @@ def test_xml_that_is_not_pdq_is_quarantined_as_unsupported():
     ],
 )
 def test_each_real_pdq_document_is_published_with_its_structure(name, title, refs_with_pmid, glossary_min):
-    from ingest.inputs import InputMeta
-    from ingest.pipeline import process
+    from ingest.core.inputs import InputMeta
+    from ingest.core.pipeline import process
 
     o = process((PDQ / name).read_bytes(), InputMeta(input=f"pdq-xml/{name}", filename=name))
     assert isinstance(o, Published), getattr(o, "reason", "")
@@ -103,8 +103,8 @@ def test_each_real_pdq_document_is_published_with_its_structure(name, title, ref
 
 @needs_corpus
 def test_the_summary_abstract_is_a_notice_and_the_board_makes_the_citation():
-    from ingest.inputs import InputMeta
-    from ingest.normalize import normalize
+    from ingest.core.inputs import InputMeta
+    from ingest.core.normalize import normalize
 
     rec = normalize((PDQ / "PDQ-summary.xml").read_bytes(), InputMeta(input="pdq-xml/PDQ-summary.xml", filename="PDQ-summary.xml"))
     assert rec.notices[0].kind == "about" and "health professionals" in rec.notices[0].text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import prefect_api
+from ingest.orchestration import server as prefect_api
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_the_console_script_exits_quickly_and_its_flow_logs_still_reach_the_api(
     from .helpers import RAW
 
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "INGEST_WORKERS": "1"}
-    code = "import sys; from ingest.cli import entry; sys.argv = ['ingest', *sys.argv[1:]]; entry()"
+    code = "import sys; from ingest.cli.main import entry; sys.argv = ['ingest', *sys.argv[1:]]; entry()"
     proc = subprocess.run(
         [sys.executable, "-c", code, "--json", "normalize", str(RAW), "--out", str(tmp_path / "out")],
         env=env, capture_output=True, text=True, timeout=120,

@@ -8,8 +8,9 @@ import logging
 
 import pytest
 
-from ingest import progress
-from ingest.progress import FlowProgress, LogLines, NullSink, RichBar, attached, make_sink, rate_line
+from ingest.cli.progress import RichBar, make_sink
+from ingest.orchestration import progress
+from ingest.orchestration.progress import FlowProgress, LogLines, NullSink, attached, rate_line
 
 
 class FakeTTY(io.StringIO):

@@ -1,5 +1,5 @@
 """Property-based tests of the normalizer (issue 6): arbitrary bytes and generated HTML/Markdown go
-through ``ingest.pipeline.process`` without raising; the outcome is Published or Quarantined with
+through ``ingest.core.pipeline.process`` without raising; the outcome is Published or Quarantined with
 one of the pipeline's own error kinds (never stage "internal": that would be a bug), and every
 published record validates against schemas/record.schema.json and carries no markup or script."""
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import errors
-from ingest.inputs import InputMeta
-from ingest.pipeline import Published, Quarantined, process
+from ingest.core import errors
+from ingest.core.inputs import InputMeta
+from ingest.core.pipeline import Published, Quarantined, process
 
 from .helpers import ROOT
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.dedupe import hamming, near_duplicates, resolve_duplicates, simhash
-from ingest.pipeline import Published, Quarantined
-from ingest.publish import load_manifest, publish
+from ingest.core.pipeline import Published, Quarantined
+from ingest.core.simhash import hamming, simhash
+from ingest.store.dedupe import near_duplicates, resolve_duplicates
+from ingest.store.publish import load_manifest, publish
 
 from .conftest import make_record
 

@@ -10,8 +10,8 @@ from functools import cache
 
 import pytest
 
-from ingest.inputs import InputMeta
-from ingest.pipeline import Published, process
+from ingest.core.inputs import InputMeta
+from ingest.core.pipeline import Published, process
 
 from .helpers import CORPUS, body_text, dig
 from .snippets_cancer_gov import ACS_TEXT, CANCER_GOV_HTML, CANCER_GOV_MARKDOWN

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.lock import LockBusy, holder_pid, out_dir_lock
-from ingest.verify import verify_dir
+from ingest.store.lock import LockBusy, holder_pid, out_dir_lock
+from ingest.store.verify import verify_dir
 
 from .helpers import ROOT
 from .reliability import cli_env, kill, normalize_cmd, run_cli, seed_corpus, start_paused
@@ -57,7 +57,7 @@ def test_the_lock_is_reentrant_in_one_process_and_names_its_holder() -> None:
 
 def test_another_process_cannot_take_a_held_lock(tmp_path: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from ingest.lock import out_dir_lock, LockBusy\n"
+        "import sys; from pathlib import Path; from ingest.store.lock import out_dir_lock, LockBusy\n"
         "try:\n    with out_dir_lock(Path(sys.argv[1])): print('acquired')\n"
         "except LockBusy as e: print('busy', e)\n"
     )

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pipeline import Published, Quarantined
-from ingest.publish import publish
-from ingest.report import (
+from ingest.core.pipeline import Published, Quarantined
+from ingest.orchestration.report import (
     REPORT_NAME,
     RunReport,
     artifact_key,
@@ -20,7 +19,8 @@ from ingest.report import (
     source_of,
     top_removals,
 )
-from ingest.validate import validate_dir
+from ingest.store.publish import publish
+from ingest.store.validate import validate_dir
 
 from .conftest import make_record, write_files
 
@@ -145,7 +145,7 @@ def test_every_flow_run_writes_report_md_and_a_prefect_markdown_artifact(
 ) -> None:
     from prefect.artifacts import Artifact
 
-    from ingest.flow import normalize_flow
+    from ingest.orchestration.normalize_flow import normalize_flow
 
     raw = write_files(tmp_path / "raw", {"nci/a.txt": "Doc A\nBody.", "nci/b.txt": "", "acs/c.txt": "Doc C\nBody."})
     out = tmp_path / "report-out"
@@ -169,7 +169,7 @@ def test_every_flow_run_writes_report_md_and_a_prefect_markdown_artifact(
 
 
 def test_quarantine_and_fetch_failure_tables_list_at_most_max_listed_rows_then_say_how_many_more() -> None:
-    from ingest.report import MAX_LISTED
+    from ingest.orchestration.report import MAX_LISTED
 
     n = MAX_LISTED + 2
     now = {
@@ -192,10 +192,10 @@ def test_quarantine_and_fetch_failure_tables_list_at_most_max_listed_rows_then_s
 
 def test_slim_outcomes_with_removal_summaries_give_the_same_top_removals_as_full_records(tmp_path) -> None:
     """The flow keeps slim records (no removals) and per-record summaries: same table as full records."""
-    from ingest.batch import normalize_and_stage
-    from ingest.pipeline import process
-    from ingest.publish import ensure_out_dir
-    from ingest.sources import discover, read
+    from ingest.core.pipeline import process
+    from ingest.orchestration.workers import normalize_and_stage
+    from ingest.store.discovery import discover, read
+    from ingest.store.publish import ensure_out_dir
 
     from .helpers import RAW
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ingest import cli
+from ingest.cli import main as cli
 from ingest.fetch.config import load_sources, parse_sources
-from ingest.fetch_flow import build_deployments, fetch_flow
+from ingest.orchestration.fetch_flow import build_deployments, fetch_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "sources.toml"

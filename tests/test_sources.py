@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sources import InputDirError, RawRef, discover, is_supported, read
+from ingest.store.discovery import InputDirError, RawRef, discover, is_supported, read
 
 from .conftest import write_files
 

@@ -14,13 +14,13 @@ import pytest
 from pydantic import BaseModel
 
 from bench.throughput import Corpus, Run, Series, build_corpus, table
-from ingest.batch import chunks, normalize_and_stage
-from ingest.flow import _in_order
-from ingest.models import Record
-from ingest.pipeline import Published
-from ingest.publish import ensure_out_dir
-from ingest.serialize import canonical_json
-from ingest.sources import RawRef, discover
+from ingest.core.models import Record
+from ingest.core.pipeline import Published
+from ingest.core.serialize import canonical_json
+from ingest.orchestration.normalize_flow import _in_order
+from ingest.orchestration.workers import chunks, normalize_and_stage
+from ingest.store.discovery import RawRef, discover
+from ingest.store.publish import ensure_out_dir
 
 from .helpers import CORPUS, ROOT
 

@@ -6,15 +6,15 @@ import re
 
 import pytest
 
-from ingest.cleaners import clean_inline, fold_whitespace, remove_invisible, strip_title_suffix
-from ingest.dates import parse_date
-from ingest.decode import decode
-from ingest.detect import detect_family, detect_language
-from ingest.errors import BinaryInput, EmptyInput
-from ingest.links import glossary_id, resolve
-from ingest.normalize import canonical_url
-from ingest.rules.vocab import cancer_types
-from ingest.structure import looks_like_heading
+from ingest.core.cleaners import clean_inline, fold_whitespace, remove_invisible, strip_title_suffix
+from ingest.core.dates import parse_date
+from ingest.core.decode import decode
+from ingest.core.detect import detect_family, detect_language
+from ingest.core.errors import BinaryInput, EmptyInput
+from ingest.core.links import glossary_id, resolve
+from ingest.core.normalize import canonical_url
+from ingest.core.rules.vocab import cancer_types
+from ingest.core.structure import looks_like_heading
 
 
 @pytest.mark.parametrize(

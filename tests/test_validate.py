@@ -7,11 +7,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from ingest.pipeline import Published, Quarantined
-from ingest.publish import publish
-from ingest.schema import RECORD_SCHEMA_FILE, check_schemas, record_schema, write_schemas
-from ingest.serialize import canonical_json
-from ingest.validate import check_dir, validate_dir
+from ingest.core.pipeline import Published, Quarantined
+from ingest.core.serialize import canonical_json
+from ingest.store.publish import publish
+from ingest.store.schemas import RECORD_SCHEMA_FILE, check_schemas, record_schema, write_schemas
+from ingest.store.validate import check_dir, validate_dir
 
 from .conftest import make_record
 

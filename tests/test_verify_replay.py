@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest import cli
-from ingest.errors import MalformedFrontMatter
-from ingest.pipeline import Published
-from ingest.publish import load_manifest, publish
-from ingest.serialize import canonical_json
-from ingest.verify import verify_dir
+from ingest.cli import main as cli
+from ingest.core.errors import MalformedFrontMatter
+from ingest.core.pipeline import Published
+from ingest.core.serialize import canonical_json
+from ingest.store.publish import load_manifest, publish
+from ingest.store.verify import verify_dir
 
 from .conftest import fake_normalize, make_record, write_files
 from .helpers import ROOT
@@ -111,7 +111,7 @@ def test_replay_publishes_the_quarantined_inputs_a_rule_fix_lets_through(
             raise MalformedFrontMatter("a rule that was too strict")
         return fake_normalize(raw_bytes, meta)
 
-    monkeypatch.setattr("ingest.pipeline.normalize", strict)
+    monkeypatch.setattr("ingest.core.pipeline.normalize", strict)
     monkeypatch.chdir(tmp_path)
     assert cli.main(["normalize", "raw", "--out", "out"]) == 1
     manifest = load_manifest(out)
@@ -121,7 +121,7 @@ def test_replay_publishes_the_quarantined_inputs_a_rule_fix_lets_through(
     (raw / "003.txt").write_text("A new file\nbody")  # not known to the manifest: left for the next normalize
     capsys.readouterr()
 
-    monkeypatch.setattr("ingest.pipeline.normalize", fake_normalize)  # the fix
+    monkeypatch.setattr("ingest.core.pipeline.normalize", fake_normalize)  # the fix
     monkeypatch.chdir(ROOT)  # replay finds the raw dir from the manifest, wherever it runs
     assert cli.main(["replay", str(out)]) == 1  # 002.txt is still empty
     said = capsys.readouterr().out

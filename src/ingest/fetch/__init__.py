@@ -6,7 +6,10 @@
 - :mod:`.snapshots`  RAW_DIR layout: one current file per URL, history in ``.history``
 - :mod:`.run`        per-source driver: one :class:`~.run.FetchResult` per URL
 - :mod:`.errors`     :class:`~.errors.FetchError` (terminal) vs :class:`~.errors.TransientFetchError`
-- :mod:`.commands`   ``ingest fetch`` / ``ingest serve``
 
-The Prefect flow and the deployments are in :mod:`ingest.fetch_flow`.
+The Prefect flow and the deployments are in :mod:`ingest.orchestration.fetch_flow`, the commands
+``ingest fetch`` / ``ingest serve`` in :mod:`ingest.cli.fetch`.
+
+May import: :mod:`ingest.core`, :mod:`ingest.store` (snapshots are written with the store's atomic
+writes), requests and the standard library. Never Prefect, :mod:`ingest.orchestration` or :mod:`ingest.cli`.
 """

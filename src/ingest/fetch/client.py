@@ -27,8 +27,8 @@ from datetime import UTC, datetime
 import requests
 from protego import Protego
 
-from .config import FetchSettings, Source
-from .errors import (
+from ingest.fetch.config import FetchSettings, Source
+from ingest.fetch.errors import (
     BodyTooLarge,
     DisallowedByRobots,
     FetchError,
@@ -41,7 +41,7 @@ from .errors import (
     TransientFetchError,
     UnexpectedContentType,
 )
-from .policy import (
+from ingest.fetch.policy import (
     Verdict,
     backoff_delay,
     classify,

@@ -40,9 +40,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
-from .. import __version__
-from .errors import SourcesFileError
-from .policy import EXTENSIONS, refusal
+from ingest import __version__
+from ingest.fetch.errors import SourcesFileError
+from ingest.fetch.policy import EXTENSIONS, refusal
 
 DEFAULT_USER_AGENT = f"ingest-fetch/{__version__} (patient cancer-information pipeline; python-requests)"
 _NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"

@@ -1,4 +1,4 @@
-"""Fetch errors, organised by what the caller should do (extends the tree in :mod:`ingest.errors`).
+"""Fetch errors, organised by what the caller should do (extends the tree in :mod:`ingest.core.errors`).
 
 ::
 
@@ -24,7 +24,7 @@ Every fetch error carries the ``url``, the HTTP ``status`` when there was one, a
 
 from __future__ import annotations
 
-from ..errors import IngestError, RetryableError
+from ingest.core.errors import IngestError, RetryableError
 
 
 class SourcesFileError(IngestError):

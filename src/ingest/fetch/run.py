@@ -16,10 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from .client import Fetcher
-from .config import Source
-from .errors import FetchError
-from .snapshots import SnapshotStore
+from ingest.fetch.client import Fetcher
+from ingest.fetch.config import Source
+from ingest.fetch.errors import FetchError
+from ingest.fetch.snapshots import SnapshotStore
 
 log = logging.getLogger("ingest.fetch")
 

@@ -8,11 +8,11 @@ Layout::
     RAW_DIR/<source>/.history/<slug>/<fetched_at>-<sha256[:12]>.html   earlier versions (+ .meta.json)
 
 ``<slug>`` comes from the requested URL (:func:`ingest.fetch.policy.url_slug`), the extension from
-the Content-Type. Discovery (:func:`ingest.sources.discover`) skips hidden dirs and sidecars, so the
+the Content-Type. Discovery (:func:`ingest.store.discovery.discover`) skips hidden dirs and sidecars, so the
 normalizer sees one input per URL and never the history. Nothing is ever deleted: a changed page
 moves its previous version to ``.history`` first; a failed fetch touches nothing.
 
-Writes are atomic (:func:`ingest.publish.atomic_write`): body first, then sidecar. A sidecar whose
+Writes are atomic (:func:`ingest.store.publish.atomic_write`): body first, then sidecar. A sidecar whose
 ``sha256`` does not match its body (an interrupted write) is not trusted for a conditional GET.
 """
 
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..publish import atomic_write, write_if_changed
-from ..sources import SIDECAR_SUFFIX, sidecar_path
-from .client import Fetched, Validators
-from .config import Source
-from .policy import extension_for, url_slug
+from ingest.fetch.client import Fetched, Validators
+from ingest.fetch.config import Source
+from ingest.fetch.policy import extension_for, url_slug
+from ingest.store.discovery import SIDECAR_SUFFIX, sidecar_path
+from ingest.store.publish import atomic_write, write_if_changed
 
 HISTORY_DIR = ".history"
 SaveOutcome = Literal["new", "updated", "unchanged"]
@@ -77,7 +77,7 @@ def _dump(meta: dict[str, Any]) -> bytes:
 
 
 def sidecar_for(source: Source, fetched: Fetched, sha256: str, size: int, fetched_at: str) -> dict[str, Any]:
-    """The sidecar of a 200 response (pure). Keys read by :meth:`ingest.inputs.InputMeta.from_sidecar`:
+    """The sidecar of a 200 response (pure). Keys read by :meth:`ingest.core.inputs.InputMeta.from_sidecar`:
     ``url``/``final_url``, ``fetched_at``, ``content_type``, ``headers``."""
     h = fetched.headers
     return {

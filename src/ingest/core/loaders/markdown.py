@@ -1,0 +1,195 @@
+"""Markdown (with or without YAML front matter) → blocks, via markdown-it-py's token stream."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+from ingest.core.blocks import Block, Link, LoadedDocument
+from ingest.core.cleaners import clean_inline
+from ingest.core.errors import MalformedFrontMatter
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+_FRONT = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_TAG = re.compile(r"<[^>]+>")
+# markdown-it refuses these links and leaves "[text](javascript:...)" as literal text: keep the words only
+_UNSAFE_LINK = re.compile(r"!?\[([^\]]*)\]\(\s*<?\s*(?:javascript|vbscript|data):(?:[^()]|\([^()]*\))*\)", re.I)
+_DANGEROUS_HTML = re.compile(r"<(script|style|iframe|object|embed|template)\b.*?(</\1\s*>|\Z)", re.S | re.I)
+
+
+#: YAML aliases allowed in front matter: each may stand for a whole subtree, so a few nested ones
+#: expand to millions of values (a "billion laughs" in YAML). Real front matter uses none.
+MAX_YAML_ALIASES = 50
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses more than :data:`MAX_YAML_ALIASES` aliases."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} aliases (an expansion bomb?)")
+        return super().compose_node(parent, index)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """Split YAML front matter from the body. No front matter → ``({}, text)``.
+
+    Front matter that is not valid YAML, or not a mapping, raises :class:`MalformedFrontMatter`
+    carrying the YAML error (with its line).
+    """
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    try:
+        data = yaml.load(m.group("yaml"), Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        raise MalformedFrontMatter(f"front matter is not valid YAML: {' '.join(str(e).split())}") from e
+    except RecursionError as e:
+        raise MalformedFrontMatter("front matter is nested too deeply") from e
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise MalformedFrontMatter(f"front matter must be a mapping of keys to values, got {type(data).__name__}")
+    return {str(k): _plain(v) for k, v in data.items()}, text[m.end():]
+
+
+def _plain(v: Any) -> Any:
+    """YAML values as JSON-friendly plain values (dates become ISO strings)."""
+    if isinstance(v, dt.datetime | dt.date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _plain(x) for k, x in v.items()}
+    return v
+
+
+def load_markdown(text: str) -> LoadedDocument:
+    front, body = split_front_matter(text)
+    body = _UNSAFE_LINK.sub(r"\1", _DANGEROUS_HTML.sub(" ", body))
+    tokens = _MD.parse(body)
+    blocks: list[Block] = []
+    lst: Block | None = None  # outermost open list
+    list_depth = 0
+    item_stack: list[list[str]] = []  # text parts of open list items, innermost last
+    item_links: list[Link] = []
+    table: Block | None = None
+    row: list[str] | None = None
+    heading_level = 0
+    in_quote = 0
+
+    def flush_item(parts: list[str]) -> None:
+        t = clean_inline(" ".join(parts))
+        parts.clear()
+        if t and lst is not None:
+            lst.items.append(t)
+
+    for tok in tokens:
+        t = tok.type
+        if t in ("bullet_list_open", "ordered_list_open"):
+            if list_depth == 0:
+                lst = Block("list", ordered=t == "ordered_list_open")
+                item_links = lst.links
+            list_depth += 1
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+            if list_depth == 0 and lst is not None:
+                if lst.items:
+                    blocks.append(lst)
+                lst = None
+        elif t == "list_item_open":
+            if item_stack and item_stack[-1]:
+                flush_item(item_stack[-1])  # parent's own text comes before its nested items
+            item_stack.append([])
+        elif t == "list_item_close":
+            flush_item(item_stack.pop())
+        elif t == "heading_open":
+            heading_level = int(tok.tag[1])
+        elif t == "heading_close":
+            heading_level = 0
+        elif t == "table_open":
+            table = Block("table")
+        elif t == "table_close":
+            if table is not None and table.rows:
+                blocks.append(table)
+            table = None
+        elif t == "tr_open":
+            row = []
+        elif t == "tr_close":
+            if table is not None and row and any(row):
+                table.rows.append(row)
+            row = None
+        elif t == "blockquote_open":
+            in_quote += 1
+        elif t == "blockquote_close":
+            in_quote -= 1
+        elif t == "inline":
+            text_, links = _inline(tok.children or [])
+            if row is not None:
+                row.append(text_)
+                if table is not None:
+                    table.links.extend(links)
+            elif item_stack:
+                item_stack[-1].append(text_)
+                item_links.extend(links)
+            elif heading_level:
+                blocks.append(Block("heading", text=text_, level=heading_level, links=links))
+            elif text_:
+                blocks.append(Block("quote" if in_quote else "paragraph", text=text_, links=links))
+        elif t in ("fence", "code_block"):
+            code = clean_inline(tok.content)
+            if code:
+                blocks.append(Block("paragraph", text=code))
+        elif t == "html_block":
+            stripped = clean_inline(_TAG.sub(" ", tok.content))
+            if stripped:
+                blocks.append(Block("paragraph", text=stripped))
+    return LoadedDocument("markdown", _fix_empty_headings(blocks), {"front_matter": front})
+
+
+def _inline(children: list[Any]) -> tuple[str, list[Link]]:
+    parts: list[str] = []
+    links: list[Link] = []
+    href: str | None = None
+    start = 0
+    for c in children:
+        if c.type in ("text", "code_inline"):
+            parts.append(c.content)
+        elif c.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif c.type == "link_open":
+            href = str(c.attrs.get("href", ""))
+            start = len(parts)
+        elif c.type == "link_close":
+            if href is not None:
+                label = clean_inline("".join(parts[start:]))
+                if label:
+                    links.append(Link(label, href))
+            href = None
+        # images, inline HTML and emphasis markers carry no text of their own
+    return clean_inline("".join(parts)), links
+
+
+def _fix_empty_headings(blocks: list[Block]) -> list[Block]:
+    """``##`` with its text on the next line (seen in NCI exports) → one heading."""
+    out: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        b = blocks[i]
+        if b.kind == "heading" and not b.text:
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if nxt is not None and nxt.kind == "paragraph" and len(nxt.text) <= 150:
+                out.append(Block("heading", text=nxt.text, level=b.level, links=nxt.links))
+                i += 2
+                continue
+            i += 1
+            continue
+        out.append(b)
+        i += 1
+    return out
