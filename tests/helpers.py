@@ -46,3 +46,34 @@ def dig(obj: Any, dotted: str) -> Any:
             return None
         obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
     return obj
+
+
+def live_markup(value: Any) -> list[str]:
+    """What a browser would take for markup in any string inside ``value`` (a record's JSON): an HTML
+    element (lxml's list of HTML tags), an event-handler attribute or a comment; an empty list when
+    every string is plain text. Text that only looks odd ("onerror=x" outside a tag, "PSA < 4",
+    "<MM/DD/YYYY>") is not markup."""
+    import lxml.html
+    from lxml.html import defs
+
+    found: list[str] = []
+    if isinstance(value, dict):
+        for v in value.values():
+            found += live_markup(v)
+    elif isinstance(value, list):
+        for v in value:
+            found += live_markup(v)
+    elif isinstance(value, str) and "<" in value:
+        try:
+            fragments = lxml.html.fragments_fromstring(value)
+        except Exception:  # noqa: BLE001 - lxml refuses some text outright: then it holds no element
+            return found
+        for f in fragments:
+            if isinstance(f, str):
+                continue
+            for el in f.iter():
+                if not isinstance(el.tag, str):
+                    found.append(f"comment in {value[:80]!r}")
+                elif el.tag.lower() in defs.tags or any(a.lower().startswith("on") for a in el.attrib):
+                    found.append(f"<{el.tag}> in {value[:80]!r}")
+    return found

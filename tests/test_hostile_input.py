@@ -5,6 +5,7 @@ neither expanded nor fetched."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -20,6 +21,7 @@ from ingest.store.discovery import RawRef, discover
 from ingest.store.publish import ensure_out_dir, publish, record_path
 
 from .conftest import make_record
+from .helpers import live_markup
 
 P = (
     "<p>Leukemia is a cancer of the blood cells. Treatment depends on the type of leukemia and other "
@@ -105,6 +107,20 @@ CASES = [
      b"Title\n\nHello <script>alert(1)</script> <img src=x onerror=alert(1)> and javascript:alert(1) text.\n",
      "published"),
     ("a billion-laughs XML file is not expanded", "laughs.xml", LAUGHS, "any"),
+    # issue 17: removing an inner tag must not join the outer one back together (sanitized to a fixed point)
+    ("a tag split by an inner tag in a text file is not joined back into markup", "split.txt",
+     b"Leukemia facts\n\nLeukemia is a cancer of the blood. <img<b></b> src=x onerror=alert(1)> "
+     b"<scr<b></b>ipt>alert(2)<</b>/script> more words here.\n", "published"),
+    ("a slash instead of a space before an attribute in Markdown is still a tag", "slash.md",
+     b"# Leukemia facts\n\nLeukemia is a cancer of the blood. <img/src=x onerror=alert(3)> <svg/onload=alert(4)> "
+     b"more words here.\n", "published"),
+    ("an entity-encoded tag in the HTML title is dropped", "title.html",
+     b'<html><head><title>Leukemia &lt;img alt="&lt;" src=x onerror=alert(5)&gt;</title></head><body>'
+     + P.encode() + P.encode() + b"</body></html>", "published"),
+    ("an entity-encoded tag with slash separators in a paragraph is dropped", "details.html",
+     page("<p>Before &lt;details/open/ontoggle=alert(6)&gt; after, in a paragraph of words.</p>"), "published"),
+    ("a tag start left unterminated at the end of a text loses its bracket", "open.txt",
+     b"Leukemia facts\n\nLeukemia is a cancer of the blood cells in the marrow. <svg/onload=alert(7)\n", "published"),
 ]
 
 
@@ -120,8 +136,11 @@ def test_every_hostile_input_is_published_clean_or_quarantined_with_a_reason_in_
         assert expected in ("any", (outcome.stage, outcome.kind)), outcome
         return
     assert expected in ("published", "any"), outcome
+    assert live_markup(json.loads(outcome.record.model_dump_json())) == []
     dumped = outcome.record.model_dump_json().lower()
-    assert [w for w in FORBIDDEN if w in dumped] == []
+    if name not in ("split.txt", "slash.md", "title.html", "details.html", "open.txt"):
+        # a split tag leaves its attributes behind as plain words ("src=x onerror=alert(1)>"): text, not markup
+        assert [w for w in FORBIDDEN if w in dumped] == []
     if name == "mixed.html":
         assert "café" in dumped and "ã©" not in dumped
 
@@ -207,3 +226,65 @@ def test_xml_entities_are_neither_expanded_nor_fetched_from_files_or_the_network
     finally:
         server.close()
     assert os.path.exists(secret)
+
+
+def test_guidance_text_in_angle_brackets_and_comparisons_stay_as_text() -> None:
+    outcome = process(b"Citation guidance\n\nUpdated <MM/DD/YYYY>. Accessed <MM/DD/YYYY>. PSA < 4 ng/mL and 3<4.\n",
+                      InputMeta(input="raw/guide.txt", filename="guide.txt"))
+    assert isinstance(outcome, Published)
+    text = outcome.record.sections[0].text
+    assert "Updated <MM/DD/YYYY>. Accessed <MM/DD/YYYY>." in text and "PSA < 4 ng/mL and 3<4" in text
+
+
+SIDECARS = [
+    ("a script in the sidecar url", {"url": "https://www.cancer.gov/x<script>alert(1)</script>"}, "'url'"),
+    ("a script URL as the sidecar url", {"url": "javascript:alert(1)"}, "'url'"),
+    ("a script in the sidecar final_url", {"url": "https://www.cancer.gov/x", "final_url": "https://x/\"><svg onload=1>"},
+     "'final_url'"),
+    ("a script as the sidecar fetched_at", {"url": "https://www.cancer.gov/x", "fetched_at": "<script>alert(2)</script>"},
+     "'fetched_at'"),
+    ("a tilde as fetched_at (sorts after every date)", {"url": "https://www.cancer.gov/x", "fetched_at": "~"},
+     "'fetched_at'"),
+]
+
+
+@pytest.mark.parametrize(("fields", "field"), [c[1:] for c in SIDECARS], ids=[c[0] for c in SIDECARS])
+def test_a_sidecar_with_an_invalid_url_or_fetched_at_quarantines_its_input_and_nothing_of_it_is_published(
+    tmp_path: Path, fields: dict, field: str
+) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "p.txt").write_text("Leukemia facts\n\nLeukemia is a cancer of the blood cells found in marrow.\n")
+    (raw / "p.txt.meta.json").write_text(json.dumps(fields))
+    out = tmp_path / "out"
+    ensure_out_dir(out)
+    [(outcome, staged)] = normalize_and_stage(discover([raw]), str(out))
+    assert isinstance(outcome, Quarantined) and staged is None
+    assert (outcome.stage, outcome.kind) == ("read", "MalformedSidecar")
+    assert field in outcome.reason and "<" not in outcome.reason and "\n" not in outcome.reason
+
+
+def test_a_planted_copy_never_takes_over_the_record_id_of_the_genuine_page(tmp_path: Path) -> None:
+    """Two inputs claim one URL: a planted one with fetched_at "~" is quarantined; a planted one with a
+    valid but older time loses; either way the genuine record stays, and the conflict is reported."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    url = "https://www.cancer.gov/types/leukemia"
+    (raw / "genuine.txt").write_text("Leukemia\n\nLeukemia is a cancer of the blood cells found in the marrow.\n")
+    (raw / "genuine.txt.meta.json").write_text(json.dumps({"url": url, "fetched_at": "2026-11-20T08:00:00Z"}))
+    (raw / "planted.txt").write_text("Leukemia\n\nPlanted text that must never reach a patient as this page.\n")
+    (raw / "planted.txt.meta.json").write_text(json.dumps({"url": url, "fetched_at": "~"}))
+    (raw / "older.txt").write_text("Leukemia\n\nAn older text of the page, fetched before the genuine one.\n")
+    (raw / "older.txt.meta.json").write_text(json.dumps({"url": url, "fetched_at": "2026-11-20T09:00:00+05:00"}))
+    out = tmp_path / "out"
+    ensure_out_dir(out)
+    items = normalize_and_stage(discover([raw]), str(out))
+    summary = publish(out, [o for o, _ in items], staged={o.input: s for o, s in items if s is not None})
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    [entry] = manifest["records"]
+    assert entry["input"] == "raw/genuine.txt"
+    assert [(q["input"], q["kind"]) for q in manifest["quarantined"]] == [("raw/planted.txt", "MalformedSidecar")]
+    [dup] = manifest["duplicates"]  # 09:00+05:00 is 04:00Z: older than the genuine copy, as a time (not as a string)
+    assert dup["input"] == "raw/older.txt" and dup["duplicate_of"] == "raw/genuine.txt"
+    assert "different content" in dup["conflict"] and "fetched later" in dup["conflict"]
+    assert summary.published == 1

@@ -52,6 +52,13 @@ class OversizeInput(QuarantineError):
     stage = "read"
 
 
+class MalformedSidecar(QuarantineError):
+    """The input's ``<file>.meta.json`` names a URL that is not an http(s) URL or a ``fetched_at``
+    that is not a timestamp: untrusted metadata never decides a record's id or its version."""
+
+    stage = "read"
+
+
 class PathologicalInput(QuarantineError):
     stage = "load"
 

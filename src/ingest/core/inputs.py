@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+from ingest.core.errors import MalformedSidecar
+
+# Characters RFC 3986 never allows unencoded in a URL (and that would let a URL carry markup).
+URL_FORBIDDEN = re.compile(r"[\s<>\"'`{}|\\^\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +35,11 @@ class InputMeta:
     def from_sidecar(input: str, filename: str, sidecar: bytes | None) -> InputMeta:
         """Build metadata from an optional ``<file>.meta.json`` sidecar written by the fetcher.
 
-        A sidecar that is not a JSON object is ignored field by field (never fatal): unknown keys
-        are dropped, non-string values are ignored.
+        A sidecar that is not a JSON object is ignored field by field: unknown keys are dropped,
+        non-string values are ignored. The fields that decide which document owns a record id and
+        which copy is newest are untrusted input, checked here: a ``url``/``final_url`` that is not
+        an absolute http(s) URL (with a host, without spaces, quotes or angle brackets) or a
+        ``fetched_at`` that is not an ISO 8601 timestamp raises :class:`MalformedSidecar`.
         """
         data: dict[str, Any] = {}
         if sidecar:
@@ -43,6 +54,12 @@ class InputMeta:
             v = data.get(key)
             return v if isinstance(v, str) and v.strip() else None
 
+        for key in ("url", "final_url"):
+            if s(key) is not None and not is_http_url(s(key)):
+                raise MalformedSidecar(f"sidecar field {key!r} is not an http(s) URL: {_shown(s(key))}")
+        if s("fetched_at") is not None and parse_timestamp(s("fetched_at")) is None:
+            raise MalformedSidecar(f"sidecar field 'fetched_at' is not an ISO 8601 timestamp: {_shown(s('fetched_at'))}")
+
         headers = data.get("headers") if isinstance(data.get("headers"), dict) else {}
         headers = {str(k).lower(): str(v) for k, v in headers.items() if isinstance(v, str | int)}
         return InputMeta(
@@ -53,3 +70,44 @@ class InputMeta:
             content_type=s("content_type") or headers.get("content-type"),
             headers=headers,
         )
+
+
+def is_http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and no character RFC 3986 forbids unencoded.
+
+    >>> is_http_url("https://www.cancer.gov/types/leukemia"), is_http_url("https://x/<script>")
+    (True, False)
+    >>> is_http_url("javascript:alert(1)"), is_http_url("https:///nohost"), is_http_url("/relative")
+    (False, False, False)
+    """
+    if URL_FORBIDDEN.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def parse_timestamp(value: str) -> dt.datetime | None:
+    """``value`` as an aware datetime (ISO 8601; no zone means UTC), or None if it is not one.
+
+    >>> parse_timestamp("2024-03-24T20:32:55Z").isoformat()
+    '2024-03-24T20:32:55+00:00'
+    >>> parse_timestamp("~"), parse_timestamp("<script>")
+    (None, None)
+    """
+    if len(value) > 64 or not value[:4].isdigit():
+        return None
+    try:
+        t = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
+def _shown(value: str, limit: int = 60) -> str:
+    """A value for a one-line reason: repr-escaped, angle brackets too (no newline or markup reaches
+    a log, the manifest or the report verbatim)."""
+    shown = repr(value[:limit] + ("…" if len(value) > limit else ""))
+    return shown.replace("<", "\\x3c").replace(">", "\\x3e")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from ingest.core.inputs import parse_timestamp
 from ingest.core.models import Record
 from ingest.core.pipeline import Outcome, Published
 from ingest.core.simhash import hamming
@@ -27,32 +28,21 @@ _FORMAT_RANK = {"html": 0, "pdq_xml": 1, "markdown": 2, "text": 3}
 
 
 def _preference(p: Published) -> tuple:
-    prov = p.record.provenance
-    fetched = prov.fetched_at or ""
-    # newest fetched_at first: invert the string's characters' order by sorting on a negated key
-    return (_FORMAT_RANK.get(p.record.source.format, 9), _Desc(fetched), p.input)
-
-
-class _Desc:
-    """Sorts strings in descending order inside a tuple key."""
-
-    __slots__ = ("s",)
-
-    def __init__(self, s: str) -> None:
-        self.s = s
-
-    def __lt__(self, other: _Desc) -> bool:
-        return self.s > other.s
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.s == other.s
+    """Sort key of the copy to keep: format rank, then the newest ``fetched_at`` as a parsed time
+    (a copy without one, or with one that is not a timestamp, counts as oldest: an unvalidated
+    string never decides which copy owns the id), then the input name."""
+    fetched = parse_timestamp(p.record.provenance.fetched_at or "")
+    newest_first = -fetched.timestamp() if fetched is not None else float("inf")
+    return (_FORMAT_RANK.get(p.record.source.format, 9), newest_first, p.input)
 
 
 def resolve_duplicates(outcomes: list[Outcome]) -> tuple[list[Outcome], list[dict]]:
     """One published outcome per record id; the preferred copy carries ``provenance.duplicates``.
 
     Returns the outcomes (input order kept; the other copies left out) and the manifest's
-    ``duplicates`` entries: ``{"input", "id", "duplicate_of"}`` sorted by input.
+    ``duplicates`` entries: ``{"input", "id", "duplicate_of", "raw_sha256"}`` sorted by input, plus
+    ``"conflict"`` (a sentence) when the copy left out has other content than the one kept: two
+    inputs claim one URL with different text, which a reviewer should see.
     """
     from ingest.core.pipeline import Published
 
@@ -73,8 +63,12 @@ def resolve_duplicates(outcomes: list[Outcome]) -> tuple[list[Outcome], list[dic
         for c in copies:
             if c is not best:
                 dropped.add(id(c))
-                entries.append({"input": c.input, "id": rid, "duplicate_of": best.input,
-                                "raw_sha256": c.record.provenance.raw_sha256})
+                entry = {"input": c.input, "id": rid, "duplicate_of": best.input,
+                         "raw_sha256": c.record.provenance.raw_sha256}
+                if c.record.content_sha256 != best.record.content_sha256:
+                    entry["conflict"] = (f"claims the same URL as {best.input} with different content; "
+                                         f"kept {best.input} ({_why(best, c)})")
+                entries.append(entry)
     out: list[Outcome] = []
     for o in outcomes:
         if isinstance(o, Published) and id(o) in dropped:
@@ -83,6 +77,16 @@ def resolve_duplicates(outcomes: list[Outcome]) -> tuple[list[Outcome], list[dic
             o = chosen[o.record.id]
         out.append(o)
     return out, sorted(entries, key=lambda e: (e["input"], e["id"]))
+
+
+def _why(best: Published, other: Published) -> str:
+    """Why ``best`` was kept over ``other`` (for the manifest's conflict sentence)."""
+    b, o = best.record, other.record
+    if _FORMAT_RANK.get(b.source.format, 9) != _FORMAT_RANK.get(o.source.format, 9):
+        return f"{b.source.format} is preferred over {o.source.format}"
+    if (b.provenance.fetched_at or "") != (o.provenance.fetched_at or ""):
+        return "fetched later" if b.provenance.fetched_at else "the other has no fetched_at"
+    return "first by input name"
 
 
 def near_duplicates(records: Iterable[Record], max_distance: int = NEAR_DISTANCE) -> list[dict]:
