@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from ingest.core.blocks import LoadedDocument
-from ingest.core.loaders.html import _fold, _walk
-from ingest.core.loaders.html import remove_keeping_tail as _remove
+from ingest.core.loaders.html.chars import _fold
+from ingest.core.loaders.html.walk import _walk
+from ingest.core.loaders.html.zones import remove_keeping_tail as _remove
 
 __all__ = ["is_pdq_xml", "load_pdq_xml", "ROOTS"]
 

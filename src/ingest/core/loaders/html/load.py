@@ -1,0 +1,94 @@
+"""The zone walk, start to end: :func:`load_html` (parse, metadata, chrome out, zone, drops, walk).
+
+``_metadata_and_zone`` is the part :mod:`ingest.core.loaders.html.generic` shares: metadata from
+the whole page, then the chrome removed and the zone chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lxml import etree
+
+from ingest.core.blocks import LoadedDocument
+from ingest.core.loaders.html.metadata import (
+    _empty_metadata,
+    _find_bylines,
+    _find_dates,
+    _head_metadata,
+    _zone_metadata,
+)
+from ingest.core.loaders.html.parsing import ParsedHtml, _parse
+from ingest.core.loaders.html.selectors import _select_all_inside
+from ingest.core.loaders.html.walk import _block_text, _hoist_figures, _mend_empty_headings, _walk
+from ingest.core.loaders.html.zones import DEFAULT_ZONES, _chrome, _drop, _pick_zone
+
+
+def load_html(
+    text: str,
+    zone_selectors: Sequence[str] = DEFAULT_ZONES,
+    drop_selectors: Sequence[str] = (),
+    parsed: ParsedHtml | None = None,
+) -> LoadedDocument:
+    """HTML text → blocks + metadata. Pure, never raises for bad input (empty/garbage → no blocks).
+
+    ``zone_selectors``: tried in order; for each, the matching element with the most text is taken
+    if that text is non-trivial (see ``MIN_ZONE_CHARS``); no match → no blocks (``metadata["zone"]``
+    is ``None``). ``drop_selectors``: removed inside the chosen zone, after the page chrome
+    (:data:`DROP_TAGS`, :data:`DROP_ROLES`, hidden elements) was removed from the whole page.
+    Selectors are CSS (subset) or XPath, see :mod:`ingest.core.loaders.html.selectors`.
+
+    Metadata: ``html_title``, ``html_lang``, ``html_meta`` (lower-cased name/property/itemprop →
+    content, first wins), ``canonical_url``, ``time`` (``{label, datetime, text}`` for each
+    ``<time>`` and "Updated: <date>"-style line in the zone; ``label`` is "" when none precedes it),
+    ``byline``, ``base_href`` (``<base href>``: what relative links resolve against), ``zone`` (the
+    selector that won), ``html_truncated`` (libxml2 depth limit hit: the rest of the page is missing),
+    ``dropped`` (``[selector, text]`` for each element a drop selector removed, for provenance).
+    Figures nested in paragraphs or lists are moved after them, so a caption is its own block.
+    ``parsed``: ``text`` already parsed by :func:`parse_html` and not loaded yet (saves a parse).
+    """
+    if parsed is not None and not parsed.used:
+        parsed.used = True
+        root, truncated = parsed.root, parsed.truncated
+    else:
+        root, truncated = _parse(text)
+    if root is None:
+        return LoadedDocument("html", [], _empty_metadata())
+    md, zone = _metadata_and_zone(root, truncated, zone_selectors)
+    if zone is None:
+        return LoadedDocument("html", [], md)
+    if drop_selectors:
+        dropped: list[list[str]] = []
+        doomed: list[etree._Element] = []
+        doomed_set: set[etree._Element] = set()  # lxml keeps one proxy per node while it is referenced
+        for sel, found in zip(drop_selectors, _select_all_inside(zone, drop_selectors), strict=True):
+            for e in found:
+                if doomed_set and (e in doomed_set or any(a in doomed_set for a in e.iterancestors())):
+                    continue  # inside an element already dropped
+                doomed.append(e)
+                doomed_set.add(e)
+                text = _block_text(e)
+                if text:
+                    dropped.append([sel, text])
+        _drop(doomed)
+        md["dropped"] = dropped
+    _hoist_figures(zone)
+    _mend_empty_headings(zone)
+    return LoadedDocument("html", _walk(zone), md)
+
+
+def _metadata_and_zone(
+    root: etree._Element, truncated: bool, zone_selectors: Sequence[str]
+) -> tuple[dict[str, Any], etree._Element | None]:
+    """Metadata from the whole page, then chrome out and the zone chosen (dates/byline need both)."""
+    md = _head_metadata(root)
+    dates = _find_dates(root)  # before the chrome goes: cancer.gov dates sit in <footer class="article-footer">
+    bylines = _find_bylines(root)
+    _drop(_chrome(root))
+    zone, zone_sel = _pick_zone(root, zone_selectors)
+    _zone_metadata(md, zone, dates, bylines)
+    md["zone"] = zone_sel
+    if truncated:
+        md["html_truncated"] = True
+    return md, zone

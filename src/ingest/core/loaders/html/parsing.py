@@ -1,0 +1,89 @@
+"""Parsing and its limits: HTML text to an lxml tree, once, never raising.
+
+Empty, blank or binary-looking input gives no tree. The parser (one per thread) is libxml2's with
+``huge_tree`` (depth limit 2048 instead of 256); a page deeper than :data:`MAX_HTML_DEPTH` is cut
+there. Either cut sets ``truncated`` (``html_truncated`` in the metadata). :class:`ParsedHtml` keeps
+the tree for a caller that reads the head before loading the page.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import lxml.html
+from lxml import etree
+
+from ingest.core.loaders.html.chars import _looks_binary
+
+_tls = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    p = getattr(_tls, "parser", None)
+    if p is None:
+        # huge_tree: libxml2's depth limit goes from 256 to 2048 (and no 10 MB text-node cap)
+        p = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
+        _tls.parser = p
+    return p
+
+
+def _parse(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """(root, truncated). ``None`` for an empty or unparseable document; never raises."""
+    if not text or not text.strip() or _looks_binary(text):
+        return None, False
+    parser = _parser()
+    try:
+        # bytes + explicit encoding: no "encoding declaration in a str" ValueError, <meta charset> ignored
+        root = lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None, False
+    err = parser.error_log.last_error
+    truncated = err is not None and err.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT
+    truncated = _prune_depth(root) or truncated
+    return root, truncated
+
+
+#: Elements nested deeper than this are no page a person reads, and walking them (nested tables,
+#: lists) costs time that grows with the square of the depth (issue 6: bounded time for hostile
+#: input). Deeper content is cut off, like libxml2's own limit, and ``html_truncated`` is set.
+MAX_HTML_DEPTH = 256
+
+
+#: Elements nested one level deeper than :data:`MAX_HTML_DEPTH` (C-level check, so that the Python
+#: walk below runs only for the rare page that has any).
+_TOO_DEEP = etree.XPath("/*" * (MAX_HTML_DEPTH + 1))
+
+
+def _prune_depth(root: lxml.html.HtmlElement) -> bool:
+    """Remove everything nested deeper than :data:`MAX_HTML_DEPTH`; True if anything was removed."""
+    if not _TOO_DEEP(root.getroottree()):
+        return False
+    depth = 0
+    cut = []
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            if depth == MAX_HTML_DEPTH and len(el):
+                cut.append(el)
+        else:
+            depth -= 1
+    for el in cut:
+        for child in list(el):
+            el.remove(child)
+    return bool(cut)
+
+
+class ParsedHtml:
+    """A page parsed once (:func:`parse_html`), for a caller that reads its head before loading it
+    (:func:`head_metadata`, then :func:`load_html` with ``parsed=``). Loading changes the tree, so
+    it can be loaded once."""
+
+    __slots__ = ("root", "truncated", "used")
+
+    def __init__(self, text: str) -> None:
+        self.root, self.truncated = _parse(text)
+        self.used = False
+
+
+def parse_html(text: str) -> ParsedHtml:
+    return ParsedHtml(text)

@@ -1,0 +1,99 @@
+"""Zones and drops: the page chrome removed before anything is read, the content zone chosen, and the
+element-removal helpers (an element out, the text after it kept).
+
+:data:`DROP_TAGS`, :data:`DROP_ROLES` and hidden elements are the chrome (``_chrome``), removed from
+the whole page; :data:`DEFAULT_ZONES` are tried in order by ``_pick_zone``, which takes the matching
+element with the most text if that text is non-trivial (:data:`MIN_ZONE_CHARS`,
+:data:`MIN_ZONE_SHARE`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from lxml import etree
+
+from ingest.core.loaders.html.selectors import _select
+
+#: Content zones tried in order; the first whose best match holds non-trivial text wins.
+DEFAULT_ZONES: tuple[str, ...] = ("main", "article", "[role=main]", "#content", "body")
+
+#: Page chrome removed from the whole document before the zone is chosen. ``header`` is kept when it
+#: sits inside ``<article>``/``<main>``: there it is the article's own heading (h1, byline), not the
+#: site banner. Also removed: elements with one of :data:`DROP_ROLES`, ``aria-hidden="true"``, a
+#: ``hidden`` attribute (except ``hidden="until-found"``) or an inline ``display:none`` /
+#: ``visibility:hidden`` style.
+DROP_TAGS: tuple[str, ...] = (
+    "script", "style", "noscript", "iframe", "template", "svg", "math", "form", "button", "input", "select",
+    "textarea", "nav", "header", "footer", "aside", "object", "embed", "canvas", "audio", "video",
+)
+DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
+
+#: A zone is accepted when its text has at least this many characters, or at least
+#: ``MIN_ZONE_SHARE`` of the body's text (so tiny test pages and short pages still work).
+MIN_ZONE_CHARS = 200
+MIN_ZONE_SHARE = 0.1
+
+
+_MAIN_XPATH = etree.XPath("//main | //article | //*[@role='main']")
+_ATTR_CANDIDATES = etree.XPath("//*[@role or @aria-hidden or @hidden or @style]")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def _chrome(root: etree._Element) -> list[etree._Element]:
+    """The elements :data:`DROP_TAGS` / :data:`DROP_ROLES` and hidden-ness remove (one C-level pass each)."""
+    out = [el for el in root.iter(*DROP_TAGS)
+           if el.tag != "header" or not any(a.tag in ("article", "main") for a in el.iterancestors())]
+    # Never drop an element holding the main content: on mis-nested pages (an unclosed <div> in a
+    # menu <button>) libxml2 puts <main> inside the <header>; saved DOMs wrap it in aria-hidden.
+    protected = {a for m in _MAIN_XPATH(root) for a in m.iterancestors()}
+    for el in _ATTR_CANDIDATES(root):
+        hidden = el.get("hidden")
+        if (
+            (el.get("role") or "").strip().lower() in DROP_ROLES
+            or (el.get("aria-hidden") or "").strip().lower() == "true"
+            or (hidden is not None and hidden.strip().lower() != "until-found")
+            or _HIDDEN_STYLE.search(el.get("style") or "")
+        ):
+            out.append(el)
+    return [el for el in out if el not in protected] if protected else out
+
+
+def _text_len(el: etree._Element) -> int:
+    return int(el.xpath("string-length(normalize-space(.))"))
+
+
+def _pick_zone(root: etree._Element, selectors: Sequence[str]) -> tuple[etree._Element | None, str | None]:
+    body = root.find("body")
+    body_len = _text_len(body if body is not None else root)
+    floor = max(1, min(MIN_ZONE_CHARS, int(body_len * MIN_ZONE_SHARE)))
+    for sel in selectors:
+        found = _select(root, sel)
+        if not found:
+            continue
+        sizes = [_text_len(e) for e in found]
+        best = max(range(len(found)), key=sizes.__getitem__)
+        if sizes[best] >= floor:
+            return found[best], sel
+    return None, None
+
+
+def remove_keeping_tail(el: etree._Element) -> None:
+    """Remove ``el`` from its tree; the text after it (its tail) stays where it was."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _drop(elements: Iterable[etree._Element]) -> None:
+    for el in elements:
+        remove_keeping_tail(el)
