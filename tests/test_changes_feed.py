@@ -14,7 +14,9 @@ import pytest
 from ingest.core.models import Record
 from ingest.core.pipeline import Published, Quarantined
 from ingest.core.serialize import canonical_json
-from ingest.store.publish import append_changes, load_manifest, publish, read_changes
+from ingest.store.feed import append_changes, read_changes
+from ingest.store.manifest import load_manifest
+from ingest.store.publish import publish
 
 from .conftest import make_record
 

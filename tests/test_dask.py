@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest.orchestration.normalize_flow import normalize_flow, run_normalize
-from ingest.store.publish import load_manifest
+from ingest.store.manifest import load_manifest
 
 from .helpers import CORPUS, RAW
 

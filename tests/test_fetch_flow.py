@@ -9,7 +9,7 @@ import pytest
 
 from ingest.cli import main as cli
 from ingest.fetch.loopback import LoopbackSite, corpus_pages, loopback_sources_toml
-from ingest.store.publish import load_manifest
+from ingest.store.manifest import load_manifest
 from ingest.store.validate import validate_dir
 
 from .helpers import CORPUS

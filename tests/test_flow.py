@@ -18,7 +18,7 @@ from ingest.cli import main as cli
 from ingest.core.inputs import InputMeta
 from ingest.orchestration.normalize_flow import normalize_flow, normalize_refs
 from ingest.store.discovery import RawRef
-from ingest.store.publish import load_manifest
+from ingest.store.manifest import load_manifest
 
 from .conftest import fake_normalize, make_record, write_files
 

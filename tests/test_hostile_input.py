@@ -18,7 +18,8 @@ from ingest.core.normalize import record_id
 from ingest.core.pipeline import Published, Quarantined, process
 from ingest.orchestration.workers import normalize_and_stage
 from ingest.store.discovery import RawRef, discover
-from ingest.store.publish import ensure_out_dir, publish, record_path
+from ingest.store.files import ensure_out_dir, record_path
+from ingest.store.publish import publish
 
 from .conftest import make_record
 from .helpers import live_markup

@@ -16,7 +16,9 @@ from ingest.cli import main as cli
 from ingest.core.pipeline import Published, process_batch
 from ingest.orchestration.workers import inputs_may_have_changed, normalize_and_stage, reuse_unchanged
 from ingest.store.discovery import discover
-from ingest.store.publish import KEPT_NOTE, ensure_out_dir, load_manifest, publish, reusable_entries
+from ingest.store.files import ensure_out_dir
+from ingest.store.manifest import KEPT_NOTE, load_manifest, reusable_entries
+from ingest.store.publish import publish
 
 from .helpers import RAW
 
@@ -268,7 +270,7 @@ def test_a_new_pipeline_version_normalizes_everything_again(
 ) -> None:
     out = tmp_path / "out"
     run(corpus, out)
-    for module in ("ingest.store.publish", "ingest.core.normalize", "ingest.orchestration.workers"):
+    for module in ("ingest.store.manifest", "ingest.core.normalize", "ingest.orchestration.workers"):
         monkeypatch.setattr(f"{module}.PIPELINE_VERSION", "2099.1.1")
     again, _ = run(corpus, out)
     assert len(again) == 5

@@ -10,15 +10,9 @@ from ingest import PIPELINE_VERSION
 from ingest.core.models import SCHEMA_VERSION
 from ingest.core.pipeline import Outcome, Published, Quarantined
 from ingest.core.serialize import canonical_json
-from ingest.store.publish import (
-    OutputDirError,
-    PublishSummary,
-    atomic_write,
-    load_manifest,
-    publish,
-    record_path,
-    write_if_changed,
-)
+from ingest.store.files import OutputDirError, atomic_write, record_path, write_if_changed
+from ingest.store.manifest import load_manifest
+from ingest.store.publish import PublishSummary, publish
 
 from .conftest import make_record
 
@@ -71,7 +65,7 @@ def test_an_atomic_write_that_fails_leaves_neither_a_temp_file_nor_a_partial_fil
     def boom(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("ingest.store.publish.os.replace", boom)
+    monkeypatch.setattr("ingest.store.files.os.replace", boom)
     with pytest.raises(OSError, match="disk full"):
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old"
@@ -249,7 +243,8 @@ def test_load_manifest_is_none_when_there_is_no_manifest(tmp_path: Path) -> None
 
 def test_an_input_quarantined_after_being_published_keeps_its_previous_record(tmp_path):
     from ingest.core.pipeline import Published, Quarantined
-    from ingest.store.publish import load_manifest, publish
+    from ingest.store.manifest import load_manifest
+    from ingest.store.publish import publish
 
     from .conftest import make_record
 
@@ -278,7 +273,7 @@ def test_an_input_quarantined_after_being_published_keeps_its_previous_record(tm
 def test_a_streamed_write_replaces_the_file_only_when_its_bytes_change(
     tmp_path: Path, before: bytes | None, chunks: list[bytes], written: bool
 ) -> None:
-    from ingest.store.publish import write_stream_if_changed
+    from ingest.store.files import write_stream_if_changed
 
     path = tmp_path / "records.jsonl"
     if before is not None:
@@ -291,7 +286,7 @@ def test_a_streamed_write_replaces_the_file_only_when_its_bytes_change(
 
 
 def test_a_streamed_write_that_fails_midway_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
-    from ingest.store.publish import write_stream_if_changed
+    from ingest.store.files import write_stream_if_changed
 
     path = tmp_path / "records.jsonl"
     path.write_bytes(b"old\n")
@@ -326,7 +321,7 @@ def _full_and_files(tmp_path: Path) -> list[tuple[object, bytes]]:
 
 
 def test_a_record_read_back_slim_is_the_slim_record_with_the_same_removal_summary(tmp_path: Path) -> None:
-    from ingest.store.publish import read_back_slim, slim, summarize_removals
+    from ingest.store.staging import read_back_slim, slim, summarize_removals
 
     pairs = _full_and_files(tmp_path)
     assert len(pairs) >= 5
@@ -348,7 +343,7 @@ def test_a_record_read_back_slim_is_the_slim_record_with_the_same_removal_summar
     ids=["compact JSON", "truncated file", "invalid id", "sections are not parsed"],
 )
 def test_a_record_file_not_laid_out_canonically_is_parsed_whole_or_refused(tmp_path: Path, mangle, readable: bool) -> None:
-    from ingest.store.publish import read_back_slim, slim
+    from ingest.store.staging import read_back_slim, slim
 
     full, data = _full_and_files(tmp_path)[0]
     if readable:

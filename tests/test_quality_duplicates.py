@@ -7,7 +7,8 @@ import pytest
 from ingest.core.pipeline import Published, Quarantined
 from ingest.core.simhash import hamming, simhash
 from ingest.store.dedupe import near_duplicates, resolve_duplicates
-from ingest.store.publish import load_manifest, publish
+from ingest.store.manifest import load_manifest
+from ingest.store.publish import publish
 
 from .conftest import make_record
 

@@ -4,7 +4,7 @@ or the new complete version, no torn JSONL line), and the next run finishes the 
 bytes as an uninterrupted run, and `ingest verify` finds nothing.
 
 The run is real (a subprocess of the CLI against the session's Prefect server); it is stopped at
-fault points announced by ``INGEST_FAULT_AT`` (see :func:`ingest.store.publish.fault_point`)."""
+fault points announced by ``INGEST_FAULT_AT`` (see :func:`ingest.store.files.fault_point`)."""
 
 from __future__ import annotations
 

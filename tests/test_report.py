@@ -195,7 +195,7 @@ def test_slim_outcomes_with_removal_summaries_give_the_same_top_removals_as_full
     from ingest.core.pipeline import process
     from ingest.orchestration.workers import normalize_and_stage
     from ingest.store.discovery import discover, read
-    from ingest.store.publish import ensure_out_dir
+    from ingest.store.files import ensure_out_dir
 
     from .helpers import RAW
 

@@ -20,7 +20,7 @@ from ingest.core.serialize import canonical_json
 from ingest.orchestration.normalize_flow import _in_order
 from ingest.orchestration.workers import chunks, normalize_and_stage
 from ingest.store.discovery import RawRef, discover
-from ingest.store.publish import ensure_out_dir
+from ingest.store.files import ensure_out_dir
 
 from .helpers import CORPUS, ROOT
 

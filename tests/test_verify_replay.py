@@ -14,7 +14,8 @@ from ingest.cli import main as cli
 from ingest.core.errors import MalformedFrontMatter
 from ingest.core.pipeline import Published
 from ingest.core.serialize import canonical_json
-from ingest.store.publish import load_manifest, publish
+from ingest.store.manifest import load_manifest
+from ingest.store.publish import publish
 from ingest.store.verify import verify_dir
 
 from .conftest import fake_normalize, make_record, write_files

@@ -103,7 +103,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from ingest.fetch.config import load_sources
     from ingest.orchestration import server as prefect_api
     from ingest.orchestration.progress import attached
-    from ingest.store.publish import ensure_out_dir
+    from ingest.store.files import ensure_out_dir
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")

@@ -49,7 +49,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if str(target) == "-":
         sys.stdout.write(page.html)
     else:
-        from ingest.store.publish import atomic_write
+        from ingest.store.files import atomic_write
 
         if target.is_dir():
             raise UsageError(f"--out is a directory: {target}")

@@ -119,8 +119,8 @@ def add_normalize_arguments(n: argparse.ArgumentParser) -> None:
 
 def cmd_normalize(args: argparse.Namespace) -> int:
     from ingest.store.discovery import check_raw_dirs
+    from ingest.store.files import ensure_out_dir
     from ingest.store.lock import out_dir_lock
-    from ingest.store.publish import ensure_out_dir
 
     if args.max_input_bytes is not None:
         if args.max_input_bytes < 1:
@@ -178,7 +178,7 @@ def add_replay_arguments(p: argparse.ArgumentParser) -> None:
 def cmd_replay(args: argparse.Namespace) -> int:
     from ingest.store.discovery import check_raw_dirs
     from ingest.store.lock import out_dir_lock
-    from ingest.store.publish import load_manifest
+    from ingest.store.manifest import load_manifest
 
     manifest = load_manifest(args.out)
     if manifest is None:

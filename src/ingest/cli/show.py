@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest.core.errors import IngestError
-from ingest.store.publish import MANIFEST_NAME, RECORDS_DIR, load_manifest
+from ingest.store.files import RECORDS_DIR
+from ingest.store.manifest import MANIFEST_NAME, load_manifest
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _DATE_FIELDS = (("published", "published"), ("last_reviewed", "reviewed"), ("last_revised", "revised"))

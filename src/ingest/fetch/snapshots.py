@@ -12,7 +12,7 @@ the Content-Type. Discovery (:func:`ingest.store.discovery.discover`) skips hidd
 normalizer sees one input per URL and never the history. Nothing is ever deleted: a changed page
 moves its previous version to ``.history`` first; a failed fetch touches nothing.
 
-Writes are atomic (:func:`ingest.store.publish.atomic_write`): body first, then sidecar. A sidecar whose
+Writes are atomic (:func:`ingest.store.files.atomic_write`): body first, then sidecar. A sidecar whose
 ``sha256`` does not match its body (an interrupted write) is not trusted for a conditional GET.
 """
 
@@ -28,7 +28,7 @@ from ingest.fetch.client import Fetched, Validators
 from ingest.fetch.config import Source
 from ingest.fetch.policy import extension_for, url_slug
 from ingest.store.discovery import SIDECAR_SUFFIX, sidecar_path
-from ingest.store.publish import atomic_write, write_if_changed
+from ingest.store.files import atomic_write, write_if_changed
 
 HISTORY_DIR = ".history"
 SaveOutcome = Literal["new", "updated", "unchanged"]

@@ -28,7 +28,8 @@ from ingest.fetch.run import FetchResult, as_dicts, count_outcomes, fetch_source
 from ingest.fetch.snapshots import SnapshotStore
 from ingest.orchestration.normalize_flow import normalize_flow
 from ingest.orchestration.progress import FlowProgress
-from ingest.store.publish import ensure_out_dir, load_manifest
+from ingest.store.files import ensure_out_dir
+from ingest.store.manifest import load_manifest
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment

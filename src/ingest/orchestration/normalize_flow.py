@@ -61,15 +61,11 @@ from ingest.orchestration.workers import (
     reuse_unchanged,
 )
 from ingest.store.discovery import RawRef, discover, read
+from ingest.store.files import ensure_out_dir, fault_point
 from ingest.store.lock import out_dir_lock
-from ingest.store.publish import (
-    PublishSummary,
-    Staged,
-    ensure_out_dir,
-    fault_point,
-    publish,
-    reusable_entries,
-)
+from ingest.store.manifest import reusable_entries
+from ingest.store.publish import PublishSummary, publish
+from ingest.store.staging import Staged
 
 #: Fewest inputs to normalize for which a run starts worker processes (~0.5 s of start-up and imports,
 #: ~30 ms of work per page): below it, the batches run in the flow's process.

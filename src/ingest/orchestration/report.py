@@ -39,7 +39,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ingest.core.pipeline import Outcome, Published
-from ingest.store.publish import atomic_write, load_manifest, summarize_removals
+from ingest.store.files import atomic_write
+from ingest.store.manifest import load_manifest
+from ingest.store.staging import summarize_removals
 
 REPORT_NAME = "report.md"
 #: Rows in the "most frequent removals" table.
@@ -139,7 +141,7 @@ def top_removals(
 ) -> list[dict[str, Any]]:
     """Removal rules by how much they removed: rule, kinds, times, documents, reason, an example.
 
-    ``staged`` (input -> :class:`ingest.store.publish.Staged`): where the flow's slim outcomes, which carry
+    ``staged`` (input -> :class:`ingest.store.staging.Staged`): where the flow's slim outcomes, which carry
     no removals, have them summarized.
     """
     times: Counter[str] = Counter()

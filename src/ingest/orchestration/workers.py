@@ -8,7 +8,7 @@ flow's local process pool (:class:`LocalPool`), one chunk of a batch per call;
 For each input they return ``(outcome, staged)``:
 
 - the input is **unchanged** since the last run (same raw bytes, same sidecar, same pipeline
-  version, see :func:`ingest.store.publish.reusable_entries`): it is not normalized again; its record is
+  version, see :func:`ingest.store.manifest.reusable_entries`): it is not normalized again; its record is
   read back from ``records/<id>.json`` (slim, for the run's duplicate check and report) and
   ``staged.tmp`` is None (the file already holds the bytes), or it gets the quarantine it got then;
 - otherwise it is normalized; a published record is serialized here, in parallel, and its bytes
@@ -16,7 +16,7 @@ For each input they return ``(outcome, staged)``:
   ``records/`` that publishing renames into place (atomic, fsynced).
 
 Published outcomes that come with a ``staged`` entry carry a *slim* record (no sections, citations,
-glossary or removal log: see :func:`ingest.store.publish.slim`; the removals travel summarized in
+glossary or removal log: see :func:`ingest.store.staging.slim`; the removals travel summarized in
 ``staged.removals``), so that a whole corpus of outcomes fits in memory; the full record is in the
 staged bytes.
 """
@@ -41,16 +41,9 @@ from ingest.core.pipeline import Outcome, Published, Quarantined
 from ingest.core.pipeline import process_batch as _process_batch
 from ingest.core.serialize import canonical_json, sha256_hex
 from ingest.store.discovery import RawRef, discover, read_with_sidecar, sidecar_path
-from ingest.store.publish import (
-    MANIFEST_NAME,
-    RECORDS_DIR,
-    Staged,
-    load_manifest,
-    read_back_slim,
-    record_path,
-    slim,
-    summarize_removals,
-)
+from ingest.store.files import RECORDS_DIR, record_path
+from ingest.store.manifest import MANIFEST_NAME, load_manifest
+from ingest.store.staging import Staged, read_back_slim, slim, summarize_removals
 
 #: What one input becomes: its outcome, and where a published record's bytes are (None otherwise).
 Item = tuple[Outcome, Staged | None]
@@ -99,7 +92,7 @@ def normalize_and_stage(
 def reuse_unchanged(refs: list[RawRef], out_dir: str, reusable: Mapping[str, Mapping[str, Any]]) -> list[Item | None]:
     """For each ref, in order: its item if the input is unchanged since the last run, else None (to
     normalize). Unchanged: same raw bytes, same sidecar, same pipeline version as the manifest entry
-    in ``reusable`` (:func:`ingest.store.publish.reusable_entries`); the item is then the published record
+    in ``reusable`` (:func:`ingest.store.manifest.reusable_entries`); the item is then the published record
     read back (slim), or the same quarantine as last time. Only the inputs in ``reusable`` are read.
 
     The flow calls this before it hands work to worker processes, so an unchanged rerun starts none.

@@ -32,7 +32,7 @@ def expected_files() -> dict[str, bytes]:
 
 def write_schemas(schema_dir: Path) -> list[Path]:
     """(Re)write the schema files in ``schema_dir`` atomically; returns the files that changed."""
-    from ingest.store.publish import write_if_changed
+    from ingest.store.files import write_if_changed
 
     schema_dir.mkdir(parents=True, exist_ok=True)
     return [

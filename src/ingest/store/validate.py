@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from ingest.core.models import Record
 from ingest.core.serialize import canonical_json
-from ingest.store.publish import MANIFEST_NAME, RECORDS_DIR
+from ingest.store.files import RECORDS_DIR
+from ingest.store.manifest import MANIFEST_NAME
 from ingest.store.schemas import record_schema
 
 # Manifest record-entry field -> how to read the same value from the record.

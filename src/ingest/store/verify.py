@@ -12,18 +12,11 @@ import orjson
 
 from ingest.core.models import Record
 from ingest.core.serialize import canonical_json, sha256_hex
+from ingest.store.feed import CHANGES_NAME, RECORDS_JSONL, read_changes
+from ingest.store.files import RECORDS_DIR, record_path
+from ingest.store.history import HISTORY_DIR, history_path
 from ingest.store.lock import LOCK_NAME
-from ingest.store.publish import (
-    CHANGES_NAME,
-    HISTORY_DIR,
-    MANIFEST_NAME,
-    RECORDS_DIR,
-    RECORDS_JSONL,
-    history_path,
-    load_manifest,
-    read_changes,
-    record_path,
-)
+from ingest.store.manifest import MANIFEST_NAME, load_manifest
 from ingest.store.validate import check_dir
 
 #: Files and dirs OUT_DIR may hold. report.md: the run report; .publish.lock: `ingest fetch`'s lock.
