@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.store.discovery import InputDirError, RawRef, discover, is_supported, read
+from ingest.store.discovery import InputDirError, RawRef, discover, is_supported, read, scan
 
 from .conftest import write_files
 
@@ -30,14 +30,14 @@ def raw(tmp_path: Path) -> Path:
 
 def test_discovery_returns_inputs_sorted_by_relative_path(raw: Path) -> None:
     inputs = [r.input for r in discover([raw])]
-    assert inputs == [
-        "raw/README",
-        "raw/a.md",
-        "raw/b.txt",
-        "raw/notes.pdf",
-        "raw/sub/deeper/c.xml",
-        "raw/sub/z.HTML",
-    ]
+    assert inputs == ["raw/a.md", "raw/b.txt", "raw/sub/deeper/c.xml", "raw/sub/z.HTML"]
+
+
+def test_files_without_a_loader_and_documentation_files_are_skipped_with_a_reason(raw: Path) -> None:
+    found = scan([raw])
+    assert {s.path: s.kind for s in found.skipped} == {"raw/README": "documentation", "raw/notes.pdf": "unsupported"}
+    assert found.skipped_counts() == {"documentation": 1, "unsupported": 1}
+    assert all(s.reason for s in found.skipped)
 
 
 def test_inputs_are_the_dir_name_plus_a_relative_posix_path_never_absolute(raw: Path) -> None:
@@ -52,7 +52,7 @@ def test_a_relative_or_dotted_raw_dir_still_gives_its_real_name(
     raw: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(raw)
-    assert discover([Path(".")])[0].input == "raw/README"
+    assert discover([Path(".")])[0].input == "raw/a.md"
 
 
 def test_sidecars_and_hidden_files_are_not_inputs(raw: Path) -> None:
@@ -61,10 +61,32 @@ def test_sidecars_and_hidden_files_are_not_inputs(raw: Path) -> None:
     assert not any("/." in i for i in inputs)
 
 
-def test_files_of_unsupported_types_are_returned_so_they_get_quarantined(raw: Path) -> None:
-    refs = {r.input: r for r in discover([raw])}
-    assert "raw/notes.pdf" in refs and not is_supported(refs["raw/notes.pdf"].path)
+def test_files_of_unsupported_types_are_inputs_when_included_so_they_get_quarantined(raw: Path) -> None:
+    refs = {r.input: r for r in discover([raw], include=["*.pdf", "*.HTML"])}
+    assert sorted(refs) == ["raw/notes.pdf", "raw/sub/z.HTML"]
+    assert not is_supported(refs["raw/notes.pdf"].path)
     assert is_supported(refs["raw/sub/z.HTML"].path)  # suffix match is case-insensitive
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "inputs"),
+    [
+        (None, None, ["raw/a.md", "raw/b.txt", "raw/sub/deeper/c.xml", "raw/sub/z.HTML"]),
+        (None, ["sub/*"], ["raw/a.md", "raw/b.txt", "raw/sub/deeper/c.xml"]),
+        (None, ["*.md", "*.xml"], ["raw/b.txt", "raw/sub/z.HTML"]),
+        (["README"], None, ["raw/README"]),
+        (["*.md", "README"], ["a.*"], ["raw/README"]),
+        (["deeper/*"], None, ["raw/sub/deeper/c.xml"]),
+    ],
+    ids=["defaults", "exclude-a-folder", "exclude-suffixes", "include-a-documentation-file",
+         "exclude-wins-over-include", "include-a-folder"],
+)
+def test_include_and_exclude_globs_choose_the_inputs(raw: Path, include, exclude, inputs) -> None:
+    found = scan([raw], include, exclude)
+    assert [r.input for r in found.refs] == inputs
+    # every other file is skipped with a reason; hidden files and sidecars are never listed
+    assert {r.input for r in found.refs} | {s.path for s in found.skipped} == {
+        "raw/README", "raw/a.md", "raw/b.txt", "raw/notes.pdf", "raw/sub/deeper/c.xml", "raw/sub/z.HTML"}
 
 
 def test_several_raw_dirs_are_walked_in_the_order_given_and_a_repeated_dir_once(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -146,15 +147,30 @@ def add_lock_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def print_normalize_summary(result: dict, out: UI | None = None, out_dir: Path | None = None) -> int:
-    """Print the summary line and one line per quarantined input; return the exit code."""
+    """Print the summary line, a count of skipped files by kind, one line per quarantined input and
+    per file skipped for a problem (a symlink to outside the raw dir, a FIFO...); return the exit code
+    (1 when anything was quarantined or skipped for a problem). Names are shown escaped
+    (:func:`~ingest.core.display.printable`): a file name cannot forge a line."""
+    from ingest.core.display import printable
+    from ingest.store.discovery import PROBLEM_KINDS
+
     out = out or UI()
-    code = EXIT_PROBLEMS if result["quarantined"] else EXIT_OK
+    skipped = result.get("skipped") or []
+    problems = [s for s in skipped if s.get("kind") in PROBLEM_KINDS]
+    code = EXIT_PROBLEMS if result["quarantined"] or problems else EXIT_OK
     out.say(
         f"published {result['published']} (written {result['written']}, unchanged {result['unchanged']}), "
         f"quarantined {result['quarantined']}, withdrawn {result['removed_stale']}"
     )
+    if skipped:
+        counts = Counter(str(s.get("kind")) for s in skipped)
+        out.say(f"skipped {len(skipped)} files that are not inputs: "
+                + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(counts.items()))
+                + " (reasons in manifest.json \"skipped\")")
     for q in result["quarantined_outcomes"]:
-        out.problem(f"QUARANTINED {q['input']}: {q['stage']}: {q['reason']}")
+        out.problem(f"QUARANTINED {printable(q['input'])}: {q['stage']}: {printable(q['reason'])}")
+    for s in problems:
+        out.problem(f"SKIPPED {printable(s['path'])}: {printable(s['reason'])}")
     if out.json:
         from ingest.orchestration.report import REPORT_NAME
 

@@ -20,9 +20,15 @@ NORMALIZE_HELP = """\
 Normalize every input file under RAW_DIR(s) into validated JSON records in OUT_DIR;
 exit 1 if any input was quarantined.
 
-Every non-hidden file is an input (except <file>.meta.json sidecars, which carry its URL and fetch
-metadata); file types without a loader are quarantined, not skipped. Runs as a Prefect flow: inputs
-are processed in batches of --batch-size, then published.
+Inputs: every file under RAW_DIR whose suffix has a loader (.txt .md .markdown .html .htm .xml),
+except documentation files (README, SOURCES, LICENSE, CHANGELOG... any suffix). --include GLOB
+(repeatable) replaces that default: only matching files are inputs (a file type without a loader is
+then quarantined); --exclude GLOB removes files. Globs match the path relative to RAW_DIR from the
+right ("*.html", "nci/*.md", "SOURCES.md"). Never inputs: hidden files and dirs, <file>.meta.json
+sidecars (they carry the input's URL and fetch metadata). Skipped, with the reason in the manifest's
+"skipped" and a count in the summary: what the globs leave out, symlinks to outside RAW_DIR, broken
+symlinks, symlinked dirs, FIFOs and other special files, names that are not UTF-8, unreadable
+subfolders. Runs as a Prefect flow: inputs are processed in batches of --batch-size, then published.
 
 Outputs:
   OUT_DIR/records/<id>.json   one record per published input (rewritten only if it changed)
@@ -106,6 +112,14 @@ def add_normalize_arguments(n: argparse.ArgumentParser) -> None:
     )
     add_lock_arguments(n)
     n.add_argument(
+        "--include", action="append", default=None, metavar="GLOB",
+        help="only files matching GLOB are inputs (repeatable; default: loader suffixes, no README/SOURCES/...)",
+    )
+    n.add_argument(
+        "--exclude", action="append", default=None, metavar="GLOB",
+        help="files matching GLOB are not inputs (repeatable)",
+    )
+    n.add_argument(
         "--max-input-bytes", type=int, default=None, metavar="N",
         help="quarantine inputs larger than N bytes, checked before reading "
              "(default: INGEST_MAX_INPUT_BYTES, else 20 MB)",
@@ -163,6 +177,7 @@ def _run_flow(args: argparse.Namespace, raw_dirs: list[str], incremental: bool,
             raw_dirs=raw_dirs, out_dir=str(args.out), batch_size=args.batch_size,
             workers=args.workers, incremental=incremental, dask_address=getattr(args, "dask_address", None),
             only_inputs=only_inputs, retry_quarantined=retry_quarantined,
+            include=getattr(args, "include", None), exclude=getattr(args, "exclude", None),
         )
 
 

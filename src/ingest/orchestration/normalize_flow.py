@@ -46,6 +46,7 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from ingest.core.display import printable
 from ingest.core.errors import QuarantineError
 from ingest.core.pipeline import Outcome, Quarantined, process_batch
 from ingest.orchestration import server as prefect_api
@@ -60,7 +61,7 @@ from ingest.orchestration.workers import (
     normalize_and_stage,
     reuse_unchanged,
 )
-from ingest.store.discovery import RawRef, discover, read
+from ingest.store.discovery import PROBLEM_KINDS, RawRef, read, scan
 from ingest.store.files import ensure_out_dir, fault_point
 from ingest.store.lock import out_dir_lock
 from ingest.store.manifest import reusable_entries
@@ -140,10 +141,13 @@ def publish_outcomes(
     staged: dict[str, Staged] | None = None,
     raw_dirs: list[str] | None = None,
     run_id: str | None = None,
+    skipped: list[dict[str, str]] | None = None,
 ) -> PublishSummary:
     """Write records and the manifest for all outcomes (in input order); ``fetch_failures`` from
-    ``ingest fetch``; ``staged``: records whose bytes a batch already wrote (see :class:`Staged`)."""
-    return publish(Path(out_dir), outcomes, fetch_failures, staged=staged, raw_dirs=raw_dirs, run_id=run_id)
+    ``ingest fetch``; ``staged``: records whose bytes a batch already wrote (see :class:`Staged`);
+    ``skipped``: files discovery left out, with their reasons."""
+    return publish(Path(out_dir), outcomes, fetch_failures, staged=staged, raw_dirs=raw_dirs, run_id=run_id,
+                   skipped=skipped)
 
 
 def manifest_raw_dirs(raw_dirs: list[str], out_dir: str) -> list[str]:
@@ -199,8 +203,14 @@ def normalize_flow(
     fetch_failures: list[dict[str, Any]] | None = None,
     only_inputs: list[str] | None = None,
     retry_quarantined: bool = False,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
 ) -> dict[str, Any]:
     """Normalize every input under ``raw_dirs`` and publish the records to ``out_dir``.
+
+    Which files are inputs: :func:`ingest.store.discovery.scan` (loader suffixes, no documentation
+    files; ``include`` globs replace that default, ``exclude`` globs remove files); what it skips is
+    listed with its reason in the manifest's ``skipped`` and the result.
 
     Holds ``OUT_DIR/.lock`` for the whole run (:func:`ingest.store.lock.out_dir_lock`: a second run on the
     same OUT_DIR refuses with :class:`~ingest.store.lock.LockBusy`). ``only_inputs`` (``ingest replay``):
@@ -219,7 +229,8 @@ def normalize_flow(
     """
     with out_dir_lock(Path(out_dir)):
         return _normalize_run(
-            raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined
+            raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined,
+            include, exclude,
         )
 
 
@@ -232,13 +243,17 @@ def _normalize_run(
     fetch_failures: list[dict[str, Any]] | None,
     only_inputs: list[str] | None,
     retry_quarantined: bool = False,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
 ) -> dict[str, Any]:
     logger = get_run_logger()
     report = RunReport.begin(out_dir)  # issue 7: remembers the previous manifest and the start time
-    refs = discover([Path(d) for d in raw_dirs])
-    if only_inputs is not None:
-        wanted = set(only_inputs)
-        refs = [r for r in refs if r.input in wanted]
+    found = scan([Path(d) for d in raw_dirs], include, exclude, only=only_inputs)
+    refs = found.refs
+    skipped = [s.as_dict() for s in found.skipped]
+    for s in found.skipped:
+        if s.kind in PROBLEM_KINDS:
+            logger.warning("skipped %s: %s", printable(s.path), s.reason)
     ensure_out_dir(Path(out_dir))  # batches stage records in it
     # Workers get absolute paths: a Dask worker's working directory is not ours.
     task_out = os.path.abspath(out_dir)
@@ -287,13 +302,13 @@ def _normalize_run(
     logger.info("normalized %d inputs, reused %d unchanged records", len(outcomes) - reused, reused)
     summary = publish_outcomes(
         out_dir, quote(outcomes), fetch_failures=fetch_failures, staged=quote(staged),
-        raw_dirs=manifest_raw_dirs(raw_dirs, out_dir), run_id=_run_id(),
+        raw_dirs=manifest_raw_dirs(raw_dirs, out_dir), run_id=_run_id(), skipped=skipped,
     )
     for q in summary.quarantined_outcomes:
-        logger.info("quarantined %s: %s: %s", q.input, q.stage, q.reason)
+        logger.info("quarantined %s: %s: %s", printable(q.input), q.stage, q.reason)
     logger.info(summary.counts_line())
     report.publish(summary, outcomes, logger, staged=staged)  # issue 7: OUT_DIR/report.md + Prefect artifact
-    return {**summary.as_dict(), "normalized": len(outcomes) - reused, "reused": reused}
+    return {**summary.as_dict(), "normalized": len(outcomes) - reused, "reused": reused, "skipped": skipped}
 
 
 def dask_task_runner(address: str) -> Any:
@@ -314,6 +329,8 @@ def run_normalize(
     dask_address: str | None = None,
     only_inputs: list[str] | None = None,
     retry_quarantined: bool = False,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run :func:`normalize_flow`, on the Dask cluster at ``dask_address`` when one is given."""
     f = normalize_flow if not dask_address else normalize_flow.with_options(task_runner=dask_task_runner(dask_address))
@@ -321,7 +338,7 @@ def run_normalize(
     # The local worker processes start (and import) while Prefect's API server comes up, unless the
     # run will most likely find nothing to normalize (then the flow starts them only if it must).
     warm = not dask_address and workers > 1 and (
-        not incremental or retry_quarantined or inputs_may_have_changed(raw_dirs, out_dir, only_inputs)
+        not incremental or retry_quarantined or inputs_may_have_changed(raw_dirs, out_dir, only_inputs, include, exclude)
     )
     pool = (lambda: LocalPool(workers, warm=True)) if warm else contextlib.nullcontext
     if dask_address and not _is_loopback(dask_address):
@@ -333,7 +350,7 @@ def run_normalize(
                 "server of its own; point PREFECT_API_URL at a Prefect server the workers can reach"
             )
     params = dict(raw_dirs=raw_dirs, out_dir=out_dir, batch_size=batch_size, workers=workers, incremental=incremental,
-                  only_inputs=only_inputs, retry_quarantined=retry_quarantined)
+                  only_inputs=only_inputs, retry_quarantined=retry_quarantined, include=include, exclude=exclude)
     with contextlib.suppress(Exception):  # Prefect validates them again; this builds its model while
         f.validate_parameters(params)  # the temporary server boots (~0.1 s off the critical path)
     with prefect_api.flow_api(), pool():  # the temporary API server the CLI started early, if any

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ingest.core.display import printable
 from ingest.core.pipeline import Outcome, Published
 from ingest.store.files import atomic_write
 from ingest.store.manifest import load_manifest
@@ -85,7 +86,7 @@ def md(text: Any, limit: int = 160) -> str:
     >>> md("a | b <script>*x*</script>")
     'a \\\\| b &lt;script&gt;\\\\*x\\\\*&lt;/script&gt;'
     """
-    s = " ".join(str(text).split())
+    s = printable(" ".join(str(text).split()))  # one line; controls, bidi overrides escaped
     if len(s) > limit:
         s = s[: limit - 1].rstrip() + "…"
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -98,7 +99,7 @@ def code(text: Any, limit: int = 80) -> str:
     >>> code("acs.text_size")
     '`acs.text_size`'
     """
-    s = " ".join(str(text).split()).replace("`", "'").replace("|", "/")
+    s = printable(" ".join(str(text).split())).replace("`", "'").replace("|", "/")
     return f"`{s[:limit]}`"
 
 

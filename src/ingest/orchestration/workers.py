@@ -40,7 +40,7 @@ from ingest.core.inputs import InputMeta
 from ingest.core.pipeline import Outcome, Published, Quarantined
 from ingest.core.pipeline import process_batch as _process_batch
 from ingest.core.serialize import canonical_json, sha256_hex
-from ingest.store.discovery import RawRef, discover, read_with_sidecar, sidecar_path
+from ingest.store.discovery import RawRef, read_with_sidecar, scan, sidecar_path
 from ingest.store.files import RECORDS_DIR, record_path
 from ingest.store.manifest import MANIFEST_NAME, load_manifest
 from ingest.store.staging import Staged, read_back_slim, slim, summarize_removals
@@ -180,7 +180,8 @@ def _write_temp(records_dir: Path, data: bytes) -> str:
     return os.path.basename(tmp)
 
 
-def inputs_may_have_changed(raw_dirs: list[str], out_dir: str, only_inputs: list[str] | None = None) -> bool:
+def inputs_may_have_changed(raw_dirs: list[str], out_dir: str, only_inputs: list[str] | None = None,
+                            include: list[str] | None = None, exclude: list[str] | None = None) -> bool:
     """A cheap guess (no file is read) at whether a run will find inputs to normalize: there is no
     manifest, an input is not in it, or an input file or sidecar was modified after it was written.
 
@@ -196,10 +197,7 @@ def inputs_may_have_changed(raw_dirs: list[str], out_dir: str, only_inputs: list
         e.get("input") for key in ("records", "quarantined", "duplicates")
         for e in manifest.get(key) or [] if isinstance(e, dict)
     }
-    wanted = set(only_inputs) if only_inputs is not None else None
-    for ref in discover([Path(d) for d in raw_dirs]):
-        if wanted is not None and ref.input not in wanted:
-            continue
+    for ref in scan([Path(d) for d in raw_dirs], include, exclude, only=only_inputs).refs:
         if ref.input not in known:
             return True
         for path in (ref.path, sidecar_path(ref.path)):

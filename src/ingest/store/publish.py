@@ -89,6 +89,7 @@ class PublishSummary:
 def publish(
     out_dir: Path, outcomes: list[Outcome], fetch_failures: list[dict[str, Any]] | None = None,
     staged: dict[str, Staged] | None = None, raw_dirs: list[str] | None = None, run_id: str | None = None,
+    skipped: list[dict[str, str]] | None = None,
 ) -> PublishSummary:
     """Write records and the manifest for ``outcomes`` (in input order) to ``out_dir``.
 
@@ -112,7 +113,8 @@ def publish(
     - Files are only rewritten when their bytes change; temp files of an interrupted run are removed.
     - ``fetch_failures`` (from ``ingest fetch``) are written as the manifest's ``fetch_failures``;
       ``raw_dirs`` (as given on the command line, relative to OUT_DIR's parent) as ``raw_dirs``
-      (None keeps the previous manifest's).
+      (None keeps the previous manifest's); ``skipped`` (files discovery left out: ``{"path",
+      "kind", "reason"}``) as ``skipped``, absent when nothing was skipped.
     - ``staged`` (from the flow's batches: input -> :class:`Staged`): those records' bytes are already
       on disk and their outcomes carry slim records; see :func:`write_record`.
 
@@ -218,6 +220,8 @@ def publish(
         manifest_data["withdrawn"] = [withdrawn[k] for k in sorted(withdrawn)]
         if raw_dirs is not None:
             manifest_data["raw_dirs"] = list(raw_dirs)
+        if skipped:  # files under the raw dirs that are not inputs, with the reason (absent when none)
+            manifest_data["skipped"] = list(skipped)
         manifest = canonical_json(manifest_data)
         manifest_path = out_dir / MANIFEST_NAME
         try:
