@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from ingest.core.inputs import InputMeta
-from ingest.core.normalize import record_id
 from ingest.core.pipeline import Published, Quarantined, process
+from ingest.core.record import record_id
 from ingest.orchestration.workers import normalize_and_stage
 from ingest.store.discovery import RawRef, discover
 from ingest.store.files import ensure_out_dir, record_path

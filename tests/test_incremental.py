@@ -270,7 +270,7 @@ def test_a_new_pipeline_version_normalizes_everything_again(
 ) -> None:
     out = tmp_path / "out"
     run(corpus, out)
-    for module in ("ingest.store.manifest", "ingest.core.normalize", "ingest.orchestration.workers"):
+    for module in ("ingest.store.manifest", "ingest.core.record", "ingest.orchestration.workers"):
         monkeypatch.setattr(f"{module}.PIPELINE_VERSION", "2099.1.1")
     again, _ = run(corpus, out)
     assert len(again) == 5

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from ingest.cli import main as cli
-from ingest.cli.inspect_page import SourceView, inspect_file, locate, source_view
+from ingest.cli.inspect_page import inspect_file
+from ingest.cli.inspect_view import SourceView, locate, source_view
 from ingest.core.inputs import InputMeta
 
 from .helpers import RAW

@@ -207,7 +207,8 @@ def test_deeply_nested_html_is_published_or_quarantined_never_crashes():
 
 def test_a_sidecar_url_gives_the_canonical_url_the_id_and_the_base_for_relative_links():
     from ingest.core.inputs import InputMeta
-    from ingest.core.normalize import normalize, record_id
+    from ingest.core.normalize import normalize
+    from ingest.core.record import record_id
 
     sidecar = b'{"url": "https://www.cancer.gov/types/leukemia/", "fetched_at": "2026-11-20T06:00:00Z", "headers": {"Content-Type": "text/markdown"}}'
     meta = InputMeta.from_sidecar("raw/nci/leukemia.md", "leukemia.md", sidecar)

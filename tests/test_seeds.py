@@ -106,7 +106,7 @@ def test_nci_seed_turns_glossary_links_into_terms_and_pubmed_links_into_citation
 
 
 def test_the_id_comes_from_the_url_when_known_and_from_the_relative_path_otherwise():
-    from ingest.core.normalize import record_id
+    from ingest.core.record import record_id
 
     assert norm_seed("004_c67a55daeefbee0f.txt").id == record_id(
         "https://www.cancer.gov/types/leukemia/research/more-chemo-helps-all", "ignored"

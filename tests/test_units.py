@@ -12,7 +12,7 @@ from ingest.core.decode import decode
 from ingest.core.detect import detect_family, detect_language
 from ingest.core.errors import BinaryInput, EmptyInput
 from ingest.core.links import glossary_id, resolve
-from ingest.core.normalize import canonical_url
+from ingest.core.record import canonical_url
 from ingest.core.rules.vocab import cancer_types
 from ingest.core.structure import looks_like_heading
 

@@ -1,9 +1,10 @@
 """The pure core: one raw input's bytes and metadata in, one validated :class:`~.models.Record` out.
 
 Decode, load into blocks (:mod:`.loaders`), detect the family and apply its site rules
-(:mod:`.rules`, :mod:`.clean`), repair redactions, read the title, glossary, sections, citations
-and dates, sanitize, and build the record (:mod:`.normalize`; :mod:`.pipeline` turns a bad input
-into a ``Quarantined`` outcome instead of an exception). Also the shared contracts every layer uses:
+(:mod:`.rules`, :mod:`.clean`), read the title, repair redactions, read the glossary, sections,
+citations and dates (the steps in order: :mod:`.normalize`), sanitize, and build the record
+(:mod:`.record`; :mod:`.pipeline` turns a bad input into a ``Quarantined`` outcome instead of an
+exception). Also the shared contracts every layer uses:
 the error taxonomy (:mod:`.errors`), the record model (:mod:`.models`), canonical serialization
 (:mod:`.serialize`), the input metadata (:mod:`.inputs`).
 

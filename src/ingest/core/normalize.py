@@ -1,22 +1,35 @@
-"""bytes + metadata → Record. Pure: no network, disk, clock or Prefect.
+"""bytes + metadata → Record: the steps of README "What it does to a document", in order. Pure: no
+network, disk, clock or Prefect.
 
-The steps, in order: decode → load (per format, into blocks) → detect family → site rules →
-title → headings (plain text) → redaction repair → glossary → sections and citations → dates,
-language, audience, cancer types → validate.
+:func:`normalize` is the sequence; each step is a function whose signature says what it takes and
+gives, the intermediate results small frozen dataclasses (:class:`Decoded`, :class:`Detected`,
+:class:`Loaded`, :class:`Cleaned`, :class:`Titled`, :class:`Body`). What cleaning removes and repairs
+is appended, in document order, to one :class:`~ingest.core.clean.Removals` and one
+:class:`~ingest.core.redaction.RepairLog` that the steps share (their order is the order of
+``provenance.removals`` and ``provenance.repairs``).
+
+1. decode (:func:`decode_input`): bytes → text and input format;
+2. detect the family (:func:`detect`), before loading: the HTML loader reads the site's content zones;
+   then load into blocks (:func:`load_document`);
+3. apply the family's site rules (:func:`apply_site_rules`), and quarantine error pages;
+4. title (:func:`take_title`); plain text: heading-like lines become headings (:func:`text_headings`);
+5. redaction repair (:func:`ingest.core.redaction.repair_blocks`);
+6. glossary (:func:`take_glossary`);
+7. sections and citations (:func:`read_sections`);
+8. dates, language, audience, cancer types, publisher, front matter (:func:`describe`);
+9. sanitize, then build and validate the record (:mod:`ingest.core.record`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
-from ingest import PIPELINE_VERSION
 from ingest.core.blocks import Block, LoadedDocument
 from ingest.core.citations import CitationFinder
-from ingest.core.clean import Removals, apply_rules, profile_rules
+from ingest.core.clean import Captured, Removals, apply_rules, profile_rules
 from ingest.core.cleaners import clean_inline, strip_title_suffix
 from ingest.core.dates import parse_date
 from ingest.core.decode import decode
@@ -28,28 +41,28 @@ from ingest.core.errors import (
     NoContent,
     OversizeInput,
     PathologicalInput,
-    SchemaViolation,
     UnsupportedFormat,
 )
 from ingest.core.inputs import InputMeta
-from ingest.core.links import dictionary_url, extract_glossary, resolve
+from ingest.core.links import extract_glossary
 from ingest.core.loaders.markdown import load_markdown
 from ingest.core.loaders.text import load_text
 from ingest.core.models import Record
+from ingest.core.record import (
+    About,
+    build_record,
+    canonical_url,
+    content,
+    glossary_entries,
+    record_id,
+    sanitize_content,
+    section,
+)
 from ingest.core.redaction import MARKER, RepairLog, has_marker, repair_blocks
 from ingest.core.rules import COMMON_RULES, GENERIC
 from ingest.core.rules.base import Profile
 from ingest.core.rules.vocab import cancer_types
-from ingest.core.sanitize import sanitize
-from ingest.core.serialize import canonical_json, model_may_hold_floats, sha256_hex
-from ingest.core.simhash import simhash
-from ingest.core.structure import (
-    build_sections,
-    drop_title_repeats,
-    looks_like_heading,
-    promote_headings,
-    render_block_text,
-)
+from ingest.core.structure import build_sections, drop_title_repeats, looks_like_heading, promote_headings
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                  ".html": "html", ".htm": "html", ".xhtml": "html", ".xml": "xml"}
@@ -76,9 +89,109 @@ _AUDIENCE = {"patient": "patient", "patients": "patient", "health professional":
              "health professionals": "health_professional",
              "health_professional": "health_professional", "hp": "health_professional", "professional": "health_professional",
              "general": "general", "public": "general"}
+# front matter keys the record reads (the other scalars are kept verbatim in metadata.front_matter)
+_FM_KNOWN = {"title", "url", "canonical_url", "source_url", "citation", "language", "lastReviewed", "license",
+             "tags", "cancerTypes", "cancer_types", "audienceLevel", "audience", "source", *(_FM_DATES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    format: str  # text, markdown, html, pdq_xml
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    """The site profile, and what was read to decide it (the loader reuses it)."""
+
+    profile: Profile
+    front: dict[str, Any]  # Markdown front matter, split before loading ({} otherwise)
+    front_url: str | None  # the front matter's url / canonical_url / source_url
+    parsed: Any  # HTML parsed to read its head (loaded from, not parsed again), or None
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The document as blocks, with what it says about itself and where it lives."""
+
+    text: str  # the decoded text (error-page checks search it)
+    format: str
+    profile: Profile
+    blocks: list[Block]
+    front: dict[str, Any]  # front matter ({} when none)
+    metadata: dict[str, Any]  # what the loader read besides blocks (see LoadedDocument)
+    page_url: str | None  # canonical: keys the record id, is source.url
+    base_url: str | None  # relative links resolve against it
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    blocks: list[Block]  # without what the site rules dropped
+    captured: Captured  # what they read out of the body: dates, notices, breadcrumb, related questions...
+
+
+@dataclass(frozen=True, slots=True)
+class Titled:
+    title: str
+    blocks: list[Block]  # without the title line and the leading repeats of the title
+    candidates: list[str]  # lines redaction repair may take a damaged line's words from
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    sections: list[dict[str, Any]]  # as the record has them (ingest.core.record.section)
+    citations: list[dict[str, Any]]
+
+
+def normalize(raw: bytes, meta: InputMeta, *, max_input_bytes: int | None = None) -> Record:
+    """Normalize one document. Raises a :class:`~ingest.core.errors.QuarantineError` subclass for bad input.
+
+    ``max_input_bytes``: refuse larger inputs (``OversizeInput``). The read edge
+    (:func:`ingest.store.discovery.read`) already refuses them before reading, with the cap the
+    operator configured; callers that hand bytes from elsewhere can pass a cap here.
+    """
+    if max_input_bytes is not None and len(raw) > max_input_bytes:
+        raise OversizeInput(f"the input is {len(raw)} bytes, over the {max_input_bytes}-byte cap")
+    decoded = decode_input(raw, meta)  # 1
+    loaded = load_document(decoded, detect(decoded, meta), meta)  # 2 (the family first)
+    removals, repairs = Removals(), RepairLog()
+    cleaned = apply_site_rules(loaded, removals)  # 3
+    titled = take_title(loaded, cleaned, removals, repairs)  # 4
+    blocks = text_headings(loaded, titled.blocks)
+    blocks = repair_blocks(blocks, titled.candidates, removals, repairs)  # 5
+    glossary = take_glossary(blocks)  # 6
+    body = read_sections(loaded, cleaned.captured, blocks, removals)  # 7
+    about = describe(loaded, cleaned.captured, meta, titled.title, blocks)  # 8
+    record = content(record_id(loaded.page_url, meta.input), titled.title, about, body.sections, body.citations,
+                     glossary)
+    record = sanitize_content(record, removals)  # 9
+    body_text = "\n".join(s["text"] for s in body.sections)  # as read, before sanitizing: its SimHash
+    return build_record(record, raw=raw, meta=meta, body_text=body_text, removals=removals, repairs=repairs)
+
+
+# --------------------------------------------------------------------------- 1. decode
+
+
+def declared_charset(meta: InputMeta) -> str | None:
+    """The charset the sidecar's Content-Type declares, if any."""
+    if meta.content_type and "charset=" in meta.content_type.lower():
+        return meta.content_type.lower().split("charset=", 1)[1].split(";")[0].strip() or None
+    return None
+
+
+def decode_input(raw: bytes, meta: InputMeta) -> Decoded:
+    """The text and which loader reads it. Raises for empty, binary, undecodable, unsupported and
+    pathological (Markdown that would parse in unbounded time) inputs."""
+    text, _encoding = decode(raw, declared_charset(meta))
+    fmt = input_format(meta, text)
+    if fmt == "markdown":
+        _check_markdown(text)
+    return Decoded(text, fmt)
 
 
 def input_format(meta: InputMeta, text: str) -> str:
+    """Which loader reads ``text``: ``text``, ``markdown``, ``html`` or ``pdq_xml``, by the file's suffix
+    (or an HTML Content-Type), then what the text starts with."""
     suffix = "." + meta.filename.rsplit(".", 1)[-1].lower() if "." in meta.filename else ""
     fmt = TEXT_SUFFIXES.get(suffix)
     ctype = (meta.content_type or "").lower()
@@ -101,6 +214,70 @@ def input_format(meta: InputMeta, text: str) -> str:
     if fmt != "html" and _HTML_SNIFF.match(text):
         return "html"
     return fmt
+
+
+#: Markdown link/emphasis parsing is quadratic in the unmatched openers of one paragraph (100k "[" on
+#: one line: ~30 s). Real pages have a few dozen per line.
+MAX_MARKDOWN_OPENERS_PER_LINE = 5000
+
+
+def _check_markdown(text: str) -> None:
+    """Quarantine Markdown whose link and emphasis parsing would take unbounded time."""
+    for ch in "[*_`<!":
+        if text.count(ch) <= MAX_MARKDOWN_OPENERS_PER_LINE:
+            continue
+        worst = max(line.count(ch) for line in text.split("\n"))
+        if worst > MAX_MARKDOWN_OPENERS_PER_LINE:
+            raise PathologicalInput(
+                f"a Markdown line holds {worst} {ch!r} characters (limit {MAX_MARKDOWN_OPENERS_PER_LINE}): "
+                "parsing it would take unbounded time"
+            )
+
+
+# --------------------------------------------------------------------------- 2. detect the family, load into blocks
+
+
+def detect(decoded: Decoded, meta: InputMeta) -> Detected:
+    """Which site profile applies, from the text, the URL and the front matter. Runs before loading (the
+    HTML loader reads the site's content zones): reads the Markdown front matter, and for HTML with no
+    URL given, the page's own head (``<link rel=canonical>``, ``og:url``)."""
+    text, fmt = decoded.text, decoded.format
+    front: dict[str, Any] = {}
+    if fmt == "markdown":
+        from ingest.core.loaders.markdown import split_front_matter
+
+        front, _ = split_front_matter(text)
+    front_url = _fm_str(front, "url", "canonical_url", "source_url")
+    hint_url = meta.url or front_url
+    parsed = None
+    if fmt == "html" and not hint_url:
+        # the page may name its own URL (<link rel=canonical>, og:url): read the head to learn it
+        # (parsed once: the same tree is then loaded)
+        from ingest.core.loaders.html import head_metadata, parse_html
+
+        parsed = parse_html(text)
+        head = head_metadata(parsed)
+        hint_url = head.get("canonical_url") or head.get("html_meta", {}).get("og:url")
+    elif fmt == "pdq_xml":
+        hint_url = hint_url or "https://www.cancer.gov/"  # NCI's own XML: the NCI profile applies
+    profile, _reasons = detect_family(text, hint_url, front)
+    return Detected(profile, front, front_url, parsed)
+
+
+def load_document(decoded: Decoded, detected: Detected, meta: InputMeta) -> Loaded:
+    """The blocks (:func:`load`), the front matter, the loader's metadata, and the page's URLs."""
+    profile = detected.profile
+    doc = load(decoded.format, decoded.text, profile, detected.parsed)
+    md = doc.metadata
+    front = md.get("front_matter", detected.front) or {}
+    if front and not isinstance(front, dict):  # pragma: no cover - loader guarantees a dict
+        raise MalformedFrontMatter("front matter is not a mapping")
+    fm_url = detected.front_url
+    page_url = canonical_url(meta.url) or canonical_url(fm_url) or canonical_url(md.get("canonical_url"))
+    # relative links resolve against the URL the page was served from, exactly as given (a trailing
+    # slash changes the result), not against the canonical form used for the id
+    base_url = next((u for u in (meta.url, fm_url, md.get("canonical_url")) if canonical_url(u)), None) or profile.base_url
+    return Loaded(decoded.text, decoded.format, profile, doc.blocks, front, md, page_url, base_url)
 
 
 def load(fmt: str, text: str, profile: Profile | None, parsed: Any = None) -> LoadedDocument:
@@ -130,288 +307,18 @@ def load(fmt: str, text: str, profile: Profile | None, parsed: Any = None) -> Lo
     return load_text(text)
 
 
-def canonical_url(url: str | None) -> str | None:
-    """Lower-case scheme and host, no fragment, no trailing slash (except the root).
-
-    >>> canonical_url("HTTPS://www.Cancer.gov/types/leukemia/#top")
-    'https://www.cancer.gov/types/leukemia'
-    """
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    path = parts.path.rstrip("/") or "/"
-    netloc = parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+# --------------------------------------------------------------------------- 3. site rules
 
 
-def record_id(url: str | None, input_name: str) -> str:
-    """Deterministic id: from the canonical URL when known, else from the input's relative path."""
-    key = f"url:{url}" if url else f"path:{input_name}"
-    return "doc-" + sha256_hex(key.encode("utf-8"))[:16]
-
-
-def _fm_str(fm: dict[str, Any], *keys: str) -> str | None:
-    for k in keys:
-        v = fm.get(k)
-        if isinstance(v, str) and v.strip():
-            return clean_inline(v)
-        if isinstance(v, int | float) and not isinstance(v, bool):
-            return str(v)
-    return None
-
-
-def _fm_list(fm: dict[str, Any], key: str) -> list[str]:
-    v = fm.get(key)
-    if isinstance(v, str):
-        v = [x for x in re.split(r"\s*,\s*", v) if x]
-    if not isinstance(v, list):
-        return []
-    return [clean_inline(str(x)) for x in v if isinstance(x, str | int) and clean_inline(str(x))]
-
-
-def normalize(raw: bytes, meta: InputMeta, *, max_input_bytes: int | None = None) -> Record:
-    """Normalize one document. Raises a :class:`~ingest.core.errors.QuarantineError` subclass for bad input.
-
-    ``max_input_bytes``: refuse larger inputs (``OversizeInput``). The read edge
-    (:func:`ingest.store.discovery.read`) already refuses them before reading, with the cap the
-    operator configured; callers that hand bytes from elsewhere can pass a cap here.
-    """
-    if max_input_bytes is not None and len(raw) > max_input_bytes:
-        raise OversizeInput(f"the input is {len(raw)} bytes, over the {max_input_bytes}-byte cap")
-    declared = None
-    if meta.content_type and "charset=" in meta.content_type.lower():
-        declared = meta.content_type.lower().split("charset=", 1)[1].split(";")[0].strip() or None
-    text, _encoding = decode(raw, declared)
-    fmt = input_format(meta, text)
-    if fmt == "markdown":
-        _check_markdown(text)
-
-    front: dict[str, Any] = {}
-    if fmt == "markdown":
-        from ingest.core.loaders.markdown import split_front_matter
-
-        front, _ = split_front_matter(text)
-    fm_url = _fm_str(front, "url", "canonical_url", "source_url")
-    hint_url = meta.url or fm_url
-    parsed = None
-    if fmt == "html" and not hint_url:
-        # the page may name its own URL (<link rel=canonical>, og:url): read the head to learn it
-        # (parsed once: the same tree is then loaded)
-        from ingest.core.loaders.html import head_metadata, parse_html
-
-        parsed = parse_html(text)
-        head = head_metadata(parsed)
-        hint_url = head.get("canonical_url") or head.get("html_meta", {}).get("og:url")
-    elif fmt == "pdq_xml":
-        hint_url = hint_url or "https://www.cancer.gov/"  # NCI's own XML: the NCI profile applies
-    profile, _reasons = detect_family(text, hint_url, front)
-    doc = load(fmt, text, profile, parsed)
-    md = doc.metadata
-    front = md.get("front_matter", front) or {}
-    if front and not isinstance(front, dict):  # pragma: no cover - loader guarantees a dict
-        raise MalformedFrontMatter("front matter is not a mapping")
-
-    page_url = canonical_url(meta.url) or canonical_url(fm_url) or canonical_url(md.get("canonical_url"))
-    # relative links resolve against the URL the page was served from, exactly as given (a trailing
-    # slash changes the result), not against the canonical form used for the id
-    base_url = next((u for u in (meta.url, fm_url, md.get("canonical_url")) if canonical_url(u)), None) or profile.base_url
-    removals = Removals()
-    repairs = RepairLog()
-
-    _log_html_drops(md, profile, removals)
-    blocks, cap = apply_rules(doc.blocks, profile_rules(profile, COMMON_RULES), removals)
-    _check_page(text, md, blocks, profile)
+def apply_site_rules(loaded: Loaded, removals: Removals) -> Cleaned:
+    """The family's rules (and the common ones) over the blocks; the HTML drops logged first. Raises for
+    error pages, redirect pages and JavaScript-only shells, and when no content is left."""
+    _log_html_drops(loaded.metadata, loaded.profile, removals)
+    blocks, cap = apply_rules(loaded.blocks, profile_rules(loaded.profile, COMMON_RULES), removals)
+    _check_page(loaded.text, loaded.metadata, blocks, loaded.profile)
     if not _has_content(blocks):
         raise NoContent("no content left after removing boilerplate (an empty page)")
-
-    # ---- title
-    title, title_from = _pick_title(fmt, front, md, blocks, profile)
-    if fmt == "text" and title_from == "first_line":
-        first = blocks.pop(0)
-        removals.add("structure.title_line", "title", "first line is the title", first.text)
-    candidates = [title, *cap.related_questions]
-    if has_marker(title):
-        title = _repair_title(title, cap.related_questions, removals, repairs)
-    title = strip_title_suffix(title, profile.suffix_regexes)
-    if not title:
-        raise NoContent("the document has no title and no text to take one from")
-    blocks = drop_title_repeats(blocks, title, profile.suffix_regexes, removals)
-    if fmt == "text" and profile.promote_headings:
-        blocks = promote_headings(blocks)
-    blocks = repair_blocks(blocks, candidates, removals, repairs)
-
-    # ---- glossary, content check
-    glossary_raw = extract_glossary(blocks)
-    if not _has_content(blocks):
-        raise NoContent("no content left after removing boilerplate (an empty page)")
-
-    # ---- sections and citations
-    finder = CitationFinder(base_url, cap.guideline_lines)
-    sections_out: list[dict] = []
-    for heading, level, path, sblocks in build_sections(blocks):
-        if heading and _REFERENCE_HEADING.fullmatch(heading) and all(b.kind == "list" for b in sblocks):
-            for b in sblocks:
-                for item, links in _item_links(b):
-                    finder.add_reference(item, links)
-                    removals.add("citations.reference_list", "moved_to_citations", "reference list entry", item)
-            continue
-        cids: list[str] = []
-        out_blocks = []
-        for b in sblocks:
-            for cid in finder.scan(b, []):
-                if cid not in cids:
-                    cids.append(cid)
-            out_blocks.append(_block_out(b, base_url, removals))
-        sections_out.append({
-            "id": f"s{len(sections_out) + 1}",
-            "heading": heading,
-            "level": level,
-            "path": path,
-            "text": "\n\n".join(render_block_text(b) for b in sblocks),
-            "blocks": out_blocks,
-            "citation_ids": cids,
-        })
-    if not sections_out:
-        raise NoContent("no content left after removing boilerplate and reference lists")
-    finder.add_source_guidelines()
-    for text_, pmid, rule_id in cap.citations:
-        finder.add_publisher(text_, pmid, origin=f"body:{rule_id}")
-    for c in md.get("citation", []) or []:  # PDQ XML: the summary's own citation
-        finder.add_publisher(c["text"], c.get("pmid"), origin="pdq_xml")
-    fm_citation = _fm_str(front, "citation")
-    if fm_citation:
-        finder.add_front_matter(fm_citation)
-
-    # ---- metadata
-    dates = _dates(front, md, cap, profile.unlabelled_time)
-    language, language_source = _language(front, md, meta, blocks, title)
-    audience = _audience(front, md, profile, page_url)
-    topic_texts = [title, *cap.crumbs, *(x for x in [cap.topic, cap.header_topic] if x)]
-    ctypes = list(dict.fromkeys(_fm_list(front, "cancerTypes") + _fm_list(front, "cancer_types")))
-    for c in cancer_types(topic_texts):
-        if c not in ctypes:
-            ctypes.append(c)
-    if "general" in ctypes and len(ctypes) > 1:
-        ctypes.remove("general")
-    publisher = cap.service or profile.publisher
-    if profile.family == "nci" and _fm_str(front, "source") not in (None, "NCI"):
-        publisher = _fm_str(front, "source")
-    known = {"title", "url", "canonical_url", "source_url", "citation", "language", "lastReviewed", "license",
-             "tags", "cancerTypes", "cancer_types", "audienceLevel", "audience", "source", *(_FM_DATES)}
-    fm_extra = {k: str(v) for k, v in sorted(front.items())
-                if k not in known and isinstance(v, str | int | float) and not isinstance(v, bool)}
-
-    record: dict[str, Any] = {
-        "id": record_id(page_url, meta.input),
-        "title": title,
-        "source": {
-            "publisher": publisher,
-            "family": profile.family,
-            "kind": profile.kind,
-            "url": page_url,
-            "grounded_in": profile.grounded_in,
-            "format": fmt,
-        },
-        "language": language,
-        "language_source": language_source,
-        "audience": audience,
-        "cancer_types": ctypes,
-        "tags": _fm_list(front, "tags"),
-        "license": _fm_str(front, "license"),
-        "dates": dates,
-        "ai_generated": profile.ai_generated,
-        "notices": [{"kind": k, "text": t} for k, t in dict.fromkeys([*cap.notices, *(md.get("notices") or [])])],
-        "sections": sections_out,
-        "citations": finder.index.list(),
-        "glossary": [
-            {"term": term, "cdr_id": cdr, "url": url or dictionary_url(cdr), "count": n}
-            for cdr, (term, n, *rest) in glossary_raw.items()
-            for url in [rest[0] if rest else None]
-        ],
-        "metadata": {
-            "byline": md.get("byline") if profile.family != "ai_answer" else None,
-            "breadcrumb": cap.crumbs,
-            "topic": cap.topic,
-            "related_questions": cap.related_questions,
-            "front_matter": fm_extra,
-        },
-    }
-    # issue 6: text fields are plain text, whatever markup the input smuggled in (Markdown raw HTML,
-    # tags written in a .txt, entities decoding into tags); each removal is logged by kind only
-    log: list[tuple[str, str]] = []
-    before_title = record["title"]
-    record = sanitize(record, log)
-    if record["title"] != before_title:
-        record["title"] = clean_inline(record["title"])
-        if not record["title"]:
-            raise NoContent("the title is nothing but markup or script")
-    for rule, what in log:
-        removals.add(rule, "markup", "markup, script or unsafe URL in a text field (records are plain text)", what)
-    # no float scan while the record schema has no number (a record holding a float then fails validation)
-    record["content_sha256"] = sha256_hex(canonical_json(record, may_hold_floats=model_may_hold_floats(Record)))
-    record["provenance"] = {
-        "input": meta.input,
-        "raw_sha256": sha256_hex(raw),
-        "pipeline_version": PIPELINE_VERSION,
-        "fetched_at": meta.fetched_at,
-        "removals": sanitize(removals.items()),
-        "repairs": sanitize(repairs.repairs),
-        "duplicates": [],
-        "simhash": simhash("\n".join(s["text"] for s in sections_out)),
-    }
-    try:
-        return Record.model_validate(record)
-    except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(x) for x in first.get("loc", ()))
-        raise SchemaViolation(f"record fails the schema at {where}: {first.get('msg')} ({e.error_count()} errors)") from e
-
-
-#: Markdown link/emphasis parsing is quadratic in the unmatched openers of one paragraph (100k "[" on
-#: one line: ~30 s). Real pages have a few dozen per line.
-MAX_MARKDOWN_OPENERS_PER_LINE = 5000
-
-
-def _check_markdown(text: str) -> None:
-    """Quarantine Markdown whose link and emphasis parsing would take unbounded time."""
-    for ch in "[*_`<!":
-        if text.count(ch) <= MAX_MARKDOWN_OPENERS_PER_LINE:
-            continue
-        worst = max(line.count(ch) for line in text.split("\n"))
-        if worst > MAX_MARKDOWN_OPENERS_PER_LINE:
-            raise PathologicalInput(
-                f"a Markdown line holds {worst} {ch!r} characters (limit {MAX_MARKDOWN_OPENERS_PER_LINE}): "
-                "parsing it would take unbounded time"
-            )
-
-
-# ----------------------------------------------------------------------------------------------
-def _item_links(b: Block) -> list[tuple[str, list]]:
-    """Each list item with its own links. The list's links are in document order, so they are dealt
-    out item by item (a link whose words are not in the current item belongs to a later one): "Available
-    online" in one reference must not take the link of another."""
-    out: list[tuple[str, list]] = []
-    k = 0
-    links = b.links
-    for n, item in enumerate(b.items):
-        mine = []
-        taken: dict[str, int] = {}
-        while k < len(links):
-            text = links[k].text
-            here = bool(text) and item.count(text) > taken.get(text, 0)
-            if text and not here and any(text in later for later in b.items[n + 1:]):
-                break
-            if here:
-                mine.append(links[k])
-                taken[text] = taken.get(text, 0) + 1
-            k += 1
-        out.append((item, mine))
-    return out
+    return Cleaned(blocks, cap)
 
 
 def _log_html_drops(md: dict, profile: Profile, removals: Removals) -> None:
@@ -449,6 +356,35 @@ def _check_page(text: str, md: dict, blocks: list[Block], profile: Profile) -> N
 
 def _has_content(blocks: list[Block]) -> bool:
     return any(b.kind != "heading" and b.plain().strip() for b in blocks)
+
+
+# --------------------------------------------------------------------------- 4. title
+
+
+def take_title(loaded: Loaded, cleaned: Cleaned, removals: Removals, repairs: RepairLog) -> Titled:
+    """The title (:func:`_pick_title`), repaired if a redaction damaged it, without the site's suffix;
+    the blocks without the plain-text title line and the leading lines that repeat it."""
+    fmt, profile, cap = loaded.format, loaded.profile, cleaned.captured
+    blocks = cleaned.blocks
+    title, title_from = _pick_title(fmt, loaded.front, loaded.metadata, blocks, profile)
+    if fmt == "text" and title_from == "first_line":
+        first, blocks = blocks[0], blocks[1:]
+        removals.add("structure.title_line", "title", "first line is the title", first.text)
+    candidates = [title, *cap.related_questions]
+    if has_marker(title):
+        title = _repair_title(title, cap.related_questions, removals, repairs)
+    title = strip_title_suffix(title, profile.suffix_regexes)
+    if not title:
+        raise NoContent("the document has no title and no text to take one from")
+    blocks = drop_title_repeats(blocks, title, profile.suffix_regexes, removals)
+    return Titled(title, blocks, candidates)
+
+
+def text_headings(loaded: Loaded, blocks: list[Block]) -> list[Block]:
+    """Plain text has no markup for headings: where the profile says so, heading-like lines become headings."""
+    if loaded.format == "text" and loaded.profile.promote_headings:
+        return promote_headings(blocks)
+    return blocks
 
 
 def _pick_title(fmt: str, front: dict, md: dict, blocks: list[Block], profile: Profile) -> tuple[str, str]:
@@ -489,23 +425,123 @@ def _repair_title(title: str, pool: list[str], removals: Removals, repairs: Repa
     return clean_inline(MARKER.sub(" ", title))
 
 
-def _block_out(b: Block, base_url: str | None, removals: Removals) -> dict:
-    links = []
-    seen = set()
-    for lk in b.links:
-        url = resolve(lk.href, base_url)
-        if url is None:
-            removals.add("links.unsafe_or_unresolvable", "link", "link with an unsafe scheme or no base URL to resolve it",
-                         f"{lk.text} <{lk.href}>")
+# --------------------------------------------------------------------------- 6. glossary
+
+
+def take_glossary(blocks: list[Block]) -> list[dict[str, Any]]:
+    """The glossary links taken out of ``blocks`` (in place: their words stay), as the record's entries.
+    Raises when no content is left (after the title and redaction repair)."""
+    found = extract_glossary(blocks)
+    if not _has_content(blocks):
+        raise NoContent("no content left after removing boilerplate (an empty page)")
+    return glossary_entries(found)
+
+
+# --------------------------------------------------------------------------- 7. sections and citations
+
+
+def read_sections(loaded: Loaded, cap: Captured, blocks: list[Block], removals: Removals) -> Body:
+    """Blocks grouped into sections under their headings, each with the citations it uses; a reference
+    list section becomes citations. Then the citations the site rules, the document and the front
+    matter name. Raises when no section is left."""
+    finder = CitationFinder(loaded.base_url, cap.guideline_lines)
+    sections: list[dict[str, Any]] = []
+    for heading, level, path, sblocks in build_sections(blocks):
+        if heading and _REFERENCE_HEADING.fullmatch(heading) and all(b.kind == "list" for b in sblocks):
+            for b in sblocks:
+                for item, links in _item_links(b):
+                    finder.add_reference(item, links)
+                    removals.add("citations.reference_list", "moved_to_citations", "reference list entry", item)
             continue
-        if (lk.text, url) not in seen:
-            seen.add((lk.text, url))
-            links.append({"text": lk.text, "url": url})
-    if b.kind == "list":
-        return {"type": "list", "ordered": b.ordered, "items": list(b.items), "links": links}
-    if b.kind == "table":
-        return {"type": "table", "rows": [list(r) for r in b.rows], "links": links}
-    return {"type": "quote" if b.kind == "quote" else "paragraph", "text": b.text, "links": links}
+        cids: list[str] = []
+        for b in sblocks:
+            for cid in finder.scan(b, []):
+                if cid not in cids:
+                    cids.append(cid)
+        sections.append(section(len(sections) + 1, heading, level, path, sblocks, cids, loaded.base_url, removals))
+    if not sections:
+        raise NoContent("no content left after removing boilerplate and reference lists")
+    finder.add_source_guidelines()
+    for text, pmid, rule_id in cap.citations:
+        finder.add_publisher(text, pmid, origin=f"body:{rule_id}")
+    for c in loaded.metadata.get("citation", []) or []:  # PDQ XML: the summary's own citation
+        finder.add_publisher(c["text"], c.get("pmid"), origin="pdq_xml")
+    fm_citation = _fm_str(loaded.front, "citation")
+    if fm_citation:
+        finder.add_front_matter(fm_citation)
+    return Body(sections, finder.index.list())
+
+
+def _item_links(b: Block) -> list[tuple[str, list]]:
+    """Each list item with its own links. The list's links are in document order, so they are dealt
+    out item by item (a link whose words are not in the current item belongs to a later one): "Available
+    online" in one reference must not take the link of another."""
+    out: list[tuple[str, list]] = []
+    k = 0
+    links = b.links
+    for n, item in enumerate(b.items):
+        mine = []
+        taken: dict[str, int] = {}
+        while k < len(links):
+            text = links[k].text
+            here = bool(text) and item.count(text) > taken.get(text, 0)
+            if text and not here and any(text in later for later in b.items[n + 1:]):
+                break
+            if here:
+                mine.append(links[k])
+                taken[text] = taken.get(text, 0) + 1
+            k += 1
+        out.append((item, mine))
+    return out
+
+
+# --------------------------------------------------------------------------- 8. dates and the rest
+
+
+def describe(loaded: Loaded, cap: Captured, meta: InputMeta, title: str, blocks: list[Block]) -> About:
+    """Dates, language, audience, cancer types, publisher, notices and the rest of the front matter."""
+    front, md, profile = loaded.front, loaded.metadata, loaded.profile
+    dates = _dates(front, md, cap, profile.unlabelled_time)
+    language, language_source = _language(front, md, meta, blocks, title)
+    audience = _audience(front, md, profile, loaded.page_url)
+    topic_texts = [title, *cap.crumbs, *(x for x in [cap.topic, cap.header_topic] if x)]
+    ctypes = list(dict.fromkeys(_fm_list(front, "cancerTypes") + _fm_list(front, "cancer_types")))
+    for c in cancer_types(topic_texts):
+        if c not in ctypes:
+            ctypes.append(c)
+    if "general" in ctypes and len(ctypes) > 1:
+        ctypes.remove("general")
+    publisher = cap.service or profile.publisher
+    if profile.family == "nci" and _fm_str(front, "source") not in (None, "NCI"):
+        publisher = _fm_str(front, "source")
+    fm_extra = {k: str(v) for k, v in sorted(front.items())
+                if k not in _FM_KNOWN and isinstance(v, str | int | float) and not isinstance(v, bool)}
+    return About(
+        source={
+            "publisher": publisher,
+            "family": profile.family,
+            "kind": profile.kind,
+            "url": loaded.page_url,
+            "grounded_in": profile.grounded_in,
+            "format": loaded.format,
+        },
+        language=language,
+        language_source=language_source,
+        audience=audience,
+        cancer_types=ctypes,
+        tags=_fm_list(front, "tags"),
+        license=_fm_str(front, "license"),
+        dates=dates,
+        ai_generated=profile.ai_generated,
+        notices=[{"kind": k, "text": t} for k, t in dict.fromkeys([*cap.notices, *(md.get("notices") or [])])],
+        metadata={
+            "byline": md.get("byline") if profile.family != "ai_answer" else None,
+            "breadcrumb": cap.crumbs,
+            "topic": cap.topic,
+            "related_questions": cap.related_questions,
+            "front_matter": fm_extra,
+        },
+    )
 
 
 def _dates(front: dict, md: dict, cap, unlabelled: str | None = None) -> dict:
@@ -564,3 +600,25 @@ def _audience(front: dict, md: dict, profile: Profile, url: str | None) -> str |
             if re.search(pattern, path):
                 return audience
     return profile.audience
+
+
+# --------------------------------------------------------------------------- front matter
+
+
+def _fm_str(fm: dict[str, Any], *keys: str) -> str | None:
+    for k in keys:
+        v = fm.get(k)
+        if isinstance(v, str) and v.strip():
+            return clean_inline(v)
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return str(v)
+    return None
+
+
+def _fm_list(fm: dict[str, Any], key: str) -> list[str]:
+    v = fm.get(key)
+    if isinstance(v, str):
+        v = [x for x in re.split(r"\s*,\s*", v) if x]
+    if not isinstance(v, list):
+        return []
+    return [clean_inline(str(x)) for x in v if isinstance(x, str | int) and clean_inline(str(x))]
