@@ -283,7 +283,7 @@ def _check_link(path: Path, root: Path) -> tuple[str, str] | None:
             return "link_loop", "a symlink loop"
         return "broken_link", f"a symlink that cannot be resolved: {getattr(e, 'strerror', None) or e}"
     if not target.is_relative_to(root):
-        return "outside_link", "a symlink to a file outside the raw folder (never read)"
+        return "outside_link", "a symlink to outside the raw folder (never followed)"
     return None
 
 
