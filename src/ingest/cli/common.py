@@ -146,6 +146,35 @@ def add_lock_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_withdraw_arguments(p: argparse.ArgumentParser) -> None:
+    """--allow-withdraw / --merge / --max-withdraw-share (issue 16: a run must not silently withdraw
+    most of what downstream reads)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--allow-withdraw", action="store_true",
+                   help="withdraw every published record whose input is gone, however many")
+    g.add_argument("--merge", action="store_true",
+                   help="never withdraw: records of inputs this run does not see stay published")
+    p.add_argument("--max-withdraw-share", type=_share, default=0.2, metavar="F",
+                   help="refuse (exit 2, nothing written) a run that would withdraw more than this share of the "
+                        "published records, unless --allow-withdraw (default: 0.2)")
+
+
+def _share(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {v:g}")
+    return v
+
+
+def withdraw_mode(args: argparse.Namespace) -> str:
+    if getattr(args, "allow_withdraw", False):
+        return "allow"
+    return "merge" if getattr(args, "merge", False) else "guard"
+
+
 def print_normalize_summary(result: dict, out: UI | None = None, out_dir: Path | None = None) -> int:
     """Print the summary line, a count of skipped files by kind, one line per quarantined input and
     per file skipped for a problem (a symlink to outside the raw dir, a FIFO...); return the exit code

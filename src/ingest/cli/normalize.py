@@ -9,11 +9,13 @@ from pathlib import Path
 from ingest.cli.common import (
     UsageError,
     add_lock_arguments,
+    add_withdraw_arguments,
     configure_prefect_env,
     print_normalize_summary,
     progress_sink,
     start_prefect,
     ui,
+    withdraw_mode,
 )
 
 NORMALIZE_HELP = """\
@@ -119,6 +121,7 @@ def add_normalize_arguments(n: argparse.ArgumentParser) -> None:
         "--exclude", action="append", default=None, metavar="GLOB",
         help="files matching GLOB are not inputs (repeatable)",
     )
+    add_withdraw_arguments(n)
     n.add_argument(
         "--max-input-bytes", type=int, default=None, metavar="N",
         help="quarantine inputs larger than N bytes, checked before reading "
@@ -178,6 +181,7 @@ def _run_flow(args: argparse.Namespace, raw_dirs: list[str], incremental: bool,
             workers=args.workers, incremental=incremental, dask_address=getattr(args, "dask_address", None),
             only_inputs=only_inputs, retry_quarantined=retry_quarantined,
             include=getattr(args, "include", None), exclude=getattr(args, "exclude", None),
+            withdraw=withdraw_mode(args), max_withdraw_share=getattr(args, "max_withdraw_share", 0.2),
         )
 
 

@@ -65,7 +65,7 @@ from ingest.store.discovery import PROBLEM_KINDS, RawRef, read, scan
 from ingest.store.files import ensure_out_dir, fault_point
 from ingest.store.lock import out_dir_lock
 from ingest.store.manifest import reusable_entries
-from ingest.store.publish import PublishSummary, publish
+from ingest.store.publish import DEFAULT_MAX_WITHDRAW_SHARE, PublishSummary, publish
 from ingest.store.staging import Staged
 
 #: Fewest inputs to normalize for which a run starts worker processes (~0.5 s of start-up and imports,
@@ -142,12 +142,14 @@ def publish_outcomes(
     raw_dirs: list[str] | None = None,
     run_id: str | None = None,
     skipped: list[dict[str, str]] | None = None,
+    withdraw: str = "guard",
+    max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
 ) -> PublishSummary:
     """Write records and the manifest for all outcomes (in input order); ``fetch_failures`` from
     ``ingest fetch``; ``staged``: records whose bytes a batch already wrote (see :class:`Staged`);
     ``skipped``: files discovery left out, with their reasons."""
     return publish(Path(out_dir), outcomes, fetch_failures, staged=staged, raw_dirs=raw_dirs, run_id=run_id,
-                   skipped=skipped)
+                   skipped=skipped, withdraw=withdraw, max_withdraw_share=max_withdraw_share)
 
 
 def manifest_raw_dirs(raw_dirs: list[str], out_dir: str) -> list[str]:
@@ -205,8 +207,14 @@ def normalize_flow(
     retry_quarantined: bool = False,
     include: list[str] | None = None,
     exclude: list[str] | None = None,
+    withdraw: str = "guard",
+    max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
 ) -> dict[str, Any]:
     """Normalize every input under ``raw_dirs`` and publish the records to ``out_dir``.
+
+    ``withdraw``: ``"guard"`` (default) fails the run, before anything is written, when it would
+    withdraw more than ``max_withdraw_share`` of the published records; ``"allow"`` withdraws what
+    is gone; ``"merge"`` never withdraws (see :func:`ingest.store.publish.publish`).
 
     Which files are inputs: :func:`ingest.store.discovery.scan` (loader suffixes, no documentation
     files; ``include`` globs replace that default, ``exclude`` globs remove files); what it skips is
@@ -230,7 +238,7 @@ def normalize_flow(
     with out_dir_lock(Path(out_dir)):
         return _normalize_run(
             raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined,
-            include, exclude,
+            include, exclude, withdraw, max_withdraw_share,
         )
 
 
@@ -245,6 +253,8 @@ def _normalize_run(
     retry_quarantined: bool = False,
     include: list[str] | None = None,
     exclude: list[str] | None = None,
+    withdraw: str = "guard",
+    max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
 ) -> dict[str, Any]:
     logger = get_run_logger()
     report = RunReport.begin(out_dir)  # issue 7: remembers the previous manifest and the start time
@@ -303,6 +313,7 @@ def _normalize_run(
     summary = publish_outcomes(
         out_dir, quote(outcomes), fetch_failures=fetch_failures, staged=quote(staged),
         raw_dirs=manifest_raw_dirs(raw_dirs, out_dir), run_id=_run_id(), skipped=skipped,
+        withdraw=withdraw, max_withdraw_share=max_withdraw_share,
     )
     for q in summary.quarantined_outcomes:
         logger.info("quarantined %s: %s: %s", printable(q.input), q.stage, q.reason)
@@ -331,6 +342,8 @@ def run_normalize(
     retry_quarantined: bool = False,
     include: list[str] | None = None,
     exclude: list[str] | None = None,
+    withdraw: str = "guard",
+    max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
 ) -> dict[str, Any]:
     """Run :func:`normalize_flow`, on the Dask cluster at ``dask_address`` when one is given."""
     f = normalize_flow if not dask_address else normalize_flow.with_options(task_runner=dask_task_runner(dask_address))
@@ -350,7 +363,8 @@ def run_normalize(
                 "server of its own; point PREFECT_API_URL at a Prefect server the workers can reach"
             )
     params = dict(raw_dirs=raw_dirs, out_dir=out_dir, batch_size=batch_size, workers=workers, incremental=incremental,
-                  only_inputs=only_inputs, retry_quarantined=retry_quarantined, include=include, exclude=exclude)
+                  only_inputs=only_inputs, retry_quarantined=retry_quarantined, include=include, exclude=exclude,
+                  withdraw=withdraw, max_withdraw_share=max_withdraw_share)
     with contextlib.suppress(Exception):  # Prefect validates them again; this builds its model while
         f.validate_parameters(params)  # the temporary server boots (~0.1 s off the critical path)
     with prefect_api.flow_api(), pool():  # the temporary API server the CLI started early, if any

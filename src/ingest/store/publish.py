@@ -86,10 +86,40 @@ class PublishSummary:
         return d
 
 
+#: Default share of the published records a run may withdraw before the guard refuses it.
+DEFAULT_MAX_WITHDRAW_SHARE = 0.2
+WITHDRAW_MODES = ("guard", "allow", "merge")
+
+
+class WithdrawalRefused(OutputDirError):
+    """The run would withdraw more of the published records than allowed: nothing was written."""
+
+
+def check_withdrawals(gone: int, published: int, max_share: float) -> None:
+    """Raise :class:`WithdrawalRefused` when withdrawing ``gone`` of ``published`` records is over
+    ``max_share`` (one withdrawal is always allowed: a page removed from a small corpus).
+
+    >>> check_withdrawals(1, 3, 0.2); check_withdrawals(4, 20, 0.2)
+    >>> check_withdrawals(40, 58, 0.2)
+    Traceback (most recent call last):
+    ...
+    ingest.store.publish.WithdrawalRefused: this run would withdraw 40 of the 58 published records (69%, over the 20% limit); nothing was written. If those documents are really gone, rerun with --allow-withdraw; to add to OUT_DIR without withdrawing anything (another raw folder, one source of several), use --merge; --max-withdraw-share changes the limit
+    """
+    if gone <= 1 or published == 0 or gone / published <= max_share:
+        return
+    raise WithdrawalRefused(
+        f"this run would withdraw {gone} of the {published} published records ({gone / published:.0%}, over the "
+        f"{max_share:.0%} limit); nothing was written. If those documents are really gone, rerun with "
+        "--allow-withdraw; to add to OUT_DIR without withdrawing anything (another raw folder, one source of "
+        "several), use --merge; --max-withdraw-share changes the limit"
+    )
+
+
 def publish(
     out_dir: Path, outcomes: list[Outcome], fetch_failures: list[dict[str, Any]] | None = None,
     staged: dict[str, Staged] | None = None, raw_dirs: list[str] | None = None, run_id: str | None = None,
     skipped: list[dict[str, str]] | None = None,
+    withdraw: str = "guard", max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
 ) -> PublishSummary:
     """Write records and the manifest for ``outcomes`` (in input order) to ``out_dir``.
 
@@ -118,8 +148,17 @@ def publish(
     - ``staged`` (from the flow's batches: input -> :class:`Staged`): those records' bytes are already
       on disk and their outcomes carry slim records; see :func:`write_record`.
 
+    - ``withdraw`` (issue 16: a run over another raw folder, or a fetch of one source into an
+      OUT_DIR another run filled, must not delete most of what downstream reads): ``"guard"``
+      refuses with :class:`WithdrawalRefused`, before anything is written, a run that would withdraw
+      more than ``max_withdraw_share`` of the published records (and more than one); ``"allow"``
+      withdraws whatever is gone; ``"merge"`` never withdraws (records of inputs this run did not
+      see stay published, as they were).
+
     Raises :class:`OutputDirError` when ``out_dir`` cannot be written.
     """
+    if withdraw not in WITHDRAW_MODES:
+        raise ValueError(f"withdraw must be one of {', '.join(WITHDRAW_MODES)}, not {withdraw!r}")
     ensure_out_dir(out_dir)
     records_dir = out_dir / RECORDS_DIR
     prev_manifest = load_manifest(out_dir) or {}
@@ -139,6 +178,11 @@ def publish(
     # the same page twice (same canonical URL): one preferred copy, the others listed as duplicates
     outcomes, duplicates = resolve_duplicates(outcomes)
     summary.duplicates = len(duplicates)
+    seen_ids = {o.record.id for o in outcomes if isinstance(o, Published)}
+    seen_inputs = {o.input for o in outcomes}
+    gone = [e for rid, e in prev_by_id.items() if rid not in seen_ids and e.get("input") not in seen_inputs]
+    if withdraw == "guard":
+        check_withdrawals(len(gone), len(prev_by_id), max_withdraw_share)
 
     for o in outcomes:
         if isinstance(o, Quarantined):
@@ -189,6 +233,15 @@ def publish(
             kept.append(old)
             first_input[str(old["id"])] = q.input
             quarantined[i] = dataclasses.replace(q, reason=q.reason + KEPT_NOTE)
+    if withdraw == "merge":  # records of inputs this run did not see stay published as they are
+        for old in gone:
+            rid = str(old.get("id"))
+            try:
+                if rid not in first_input and record_path(out_dir, rid).is_file():
+                    kept.append(old)
+                    first_input[rid] = str(old.get("input"))
+            except ValueError:
+                continue
     summary.kept_previous = len(kept)
 
     # Withdrawn: published by the previous run, not now. The file moves to history, never just deleted.

@@ -1,0 +1,85 @@
+"""A run must not silently withdraw most of what downstream reads (issue 16): by default a run that
+would withdraw more than 20 % of the published records (and more than one) is refused before anything
+is written; --allow-withdraw withdraws them; --merge never withdraws."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.core.pipeline import Published
+from ingest.store.manifest import load_manifest
+from ingest.store.publish import WithdrawalRefused, publish
+
+from .test_changes_feed import pub, snapshot
+
+
+def first_run(out: Path, n: int = 10) -> list[Published]:
+    outcomes = [pub(f"d{i}") for i in range(n)]
+    publish(out, outcomes)
+    return outcomes
+
+
+@pytest.mark.parametrize(
+    ("kept", "mode", "share", "refused", "withdrawn", "published"),
+    [
+        (10, "guard", 0.2, False, 0, 10),
+        (9, "guard", 0.2, False, 1, 9),  # one withdrawal is always allowed
+        (8, "guard", 0.2, False, 2, 8),  # 20 %: at the limit
+        (7, "guard", 0.2, True, 0, 10),  # 30 %: refused, nothing written
+        (0, "guard", 0.2, True, 0, 10),  # a run over another raw folder
+        (7, "guard", 0.5, False, 3, 7),
+        (7, "allow", 0.2, False, 3, 7),
+        (0, "merge", 0.2, False, 0, 10),
+    ],
+    ids=["nothing-gone", "one-gone", "at-the-limit", "over-the-limit", "everything-gone", "higher-limit",
+         "allowed", "merged"],
+)
+def test_the_withdrawal_guard_refuses_a_mass_withdrawal_unless_allowed_or_merged(
+    tmp_path: Path, kept: int, mode: str, share: float, refused: bool, withdrawn: int, published: int
+) -> None:
+    out = tmp_path / "out"
+    first = first_run(out)
+    before = snapshot(out)
+    others = [pub("new")] if kept == 0 else []
+    run = first[:kept] + others
+    if refused:
+        with pytest.raises(WithdrawalRefused, match=r"would withdraw \d+ of the 10 published records"):
+            publish(out, run, withdraw=mode, max_withdraw_share=share)
+        assert snapshot(out) == before  # nothing written: records, manifest, feed untouched
+        return
+    summary = publish(out, run, withdraw=mode, max_withdraw_share=share)
+    manifest = load_manifest(out)
+    assert summary.removed_stale == withdrawn == len(manifest["withdrawn"])
+    assert len([e for e in manifest["records"] if e["input"] != "raw/new.txt"]) == published
+
+
+@pytest.mark.slow
+def test_ingest_normalize_over_another_raw_folder_is_refused_and_merge_adds_to_out_dir(tmp_path: Path) -> None:
+    text = "Leukemia facts {}\n\nLeukemia is a cancer of the blood cells found in the bone marrow, page {}.\n"
+    first, second = tmp_path / "a" / "raw", tmp_path / "b" / "raw"
+    for folder, prefix in ((first, "a"), (second, "b")):
+        folder.mkdir(parents=True)
+        for i in range(3):
+            (folder / f"{prefix}{i}.txt").write_text(text.format(prefix, i))
+    out = tmp_path / "out"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / ".prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
+    def ingest(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ingest.cli", "normalize", *args, "--out", str(out)],
+                              capture_output=True, text=True, timeout=300, env=env)
+
+    assert ingest(str(first)).returncode == 0
+    manifest = (out / "manifest.json").read_bytes()
+    refused = ingest(str(second))
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "would withdraw 3 of the 3 published records" in refused.stderr and "--merge" in refused.stderr
+    assert (out / "manifest.json").read_bytes() == manifest
+    merged = ingest(str(second), "--merge")
+    assert merged.returncode == 0, merged.stderr
+    assert len(json.loads((out / "manifest.json").read_bytes())["records"]) == 6
