@@ -17,6 +17,7 @@ from ingest.store import schemas as schema
 from ingest.store.publish import publish
 
 from .conftest import make_record, write_files
+from .helpers import ROOT
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -360,3 +361,47 @@ def test_normalize_shows_progress_and_a_summary_as_the_options_say(
     assert code == 1
     assert check(out, err), (out, err)
     assert (tmp_path / "out" / "report.md").is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "error"),
+    [
+        (["normalize", "raw", "--otu", "x"], "unrecognized arguments: --otu (did you mean --out?)"),
+        (["normalize", "raw", "--out", "x", "--batch-sise", "3"], "unrecognized arguments: --batch-sise (did you mean --batch-size?)"),
+        (["normalize", "raw", "--out", "x", "--max-withdraw-share", "2"], "must be between 0 and 1"),
+        (["lsit"], "invalid choice: 'lsit'"),
+    ],
+    ids=["typo-of-a-required-option", "typo-of-an-option", "bad-value", "unknown-command"],
+)
+def test_argument_errors_name_the_problem_exit_2_and_under_json_print_json(argv, error, capsys) -> None:
+    for json_flag in ([], ["--json"]):
+        code, out, err = run_main([*json_flag, *argv], capsys)
+        assert code == 2
+        assert error in err and "Traceback" not in err
+        if json_flag:
+            data = json.loads(out)
+            assert data["ok"] is False and data["exit_code"] == 2 and error in data["error"]
+        else:
+            assert out == ""
+
+
+def test_a_read_only_out_dir_is_one_clear_line_not_an_errno(tmp_path: Path, monkeypatch, capsys) -> None:
+    import ingest.store.lock as lock
+
+    def refuse(path, *args, **kwargs):
+        raise OSError(30, "Read-only file system", str(path))
+
+    monkeypatch.setattr(lock.os, "open", refuse)
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "a.txt").write_text("A\n\nSome text.\n")
+    code, _, err = run_main(["normalize", str(tmp_path / "raw"), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2
+    assert err.startswith("ingest: error: output dir ") and "not writable (Read-only file system)" in err
+    assert "[Errno" not in err
+
+
+def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(tmp_path: Path) -> None:
+    # `true` exits without reading: every write of ours meets a closed pipe (EPIPE), as with `| head`
+    proc = subprocess.run(f"{sys.executable} -m ingest.cli --json list {ROOT / 'normalized'} | true",
+                          shell=True, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr

@@ -25,12 +25,14 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import difflib
 import json
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from ingest.cli import fetch, inspect, normalize, records
 from ingest.cli.common import EXIT_ENV
@@ -114,9 +116,35 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+class Parser(argparse.ArgumentParser):
+    """argparse with the CLI's error conventions: exit 2 with one line on stderr, and under ``--json``
+    the error as JSON on stdout too; an unknown option is named (with the closest known one) even when
+    a required option is missing as well (``--otu`` is a typo of ``--out``, not a missing ``--out``)."""
+
+    def error(self, message: str) -> NoReturn:
+        argv = sys.argv[1:] if self._argv is None else self._argv
+        known = {o for a in self._actions for o in a.option_strings}
+        for sub in self._subparsers._group_actions if self._subparsers else []:
+            for p in getattr(sub, "choices", {}).values():
+                known |= {o for a in p._actions for o in a.option_strings}
+        unknown = [a.split("=", 1)[0] for a in argv if a.startswith("--") and a.split("=", 1)[0] not in known]
+        if unknown:  # named first: a typo of a required option is not a missing option
+            hints = [f"{u} (did you mean {m[0]}?)" if (m := difflib.get_close_matches(u, known, 1)) else u
+                     for u in unknown]
+            message = f"unrecognized arguments: {' '.join(hints)}"
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        if "--json" in argv:
+            print(json.dumps({"ok": False, "exit_code": EXIT_ENV, "error": message}))
+        sys.exit(EXIT_ENV)
+
+    _argv: list[str] | None = None
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     common = _common()
-    parser = argparse.ArgumentParser(
+    Parser._argv = argv
+    parser = Parser(
         prog="ingest",
         parents=[common],
         description="Normalize patient-facing cancer information into validated, cited JSON records.",
@@ -138,11 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     debug = getattr(args, "debug", False)
     json_mode = getattr(args, "json", False)
     try:
         return COMMANDS[args.command].run(args)
+    except BrokenPipeError:  # `ingest list | head`: the reader left; no traceback, no second error
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
     except KeyboardInterrupt:
         print("ingest: interrupted", file=sys.stderr)
         return 130

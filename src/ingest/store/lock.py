@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.core.errors import IngestError
+from ingest.store.files import OutputDirError
 
 LOCK_NAME = ".lock"
 
@@ -72,7 +73,13 @@ def out_dir_lock(out_dir: Path, wait: float | None = None) -> Iterator[None]:
                 _held[key][1] -= 1
         return
     path = out_dir / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:  # a read-only OUT_DIR (or file system): say so, not "[Errno 30] ... .lock"
+        raise OutputDirError(
+            f"output dir {out_dir} is not writable ({e.strerror or e}): cannot create its lock file {LOCK_NAME}; "
+            "choose another --out or make it writable"
+        ) from e
     deadline = time.monotonic() + (wait or 0)
     try:
         while True:
