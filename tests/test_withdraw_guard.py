@@ -83,3 +83,42 @@ def test_ingest_normalize_over_another_raw_folder_is_refused_and_merge_adds_to_o
     merged = ingest(str(second), "--merge")
     assert merged.returncode == 0, merged.stderr
     assert len(json.loads((out / "manifest.json").read_bytes())["records"]) == 6
+
+
+def test_ids_do_not_depend_on_the_folder_passed_and_a_moved_id_leads_to_the_record(tmp_path: Path) -> None:
+    """The same file read as corpus/acs/x.txt and as acs/x.txt has one id; an OUT_DIR published under an
+    older id rule keeps the old id working: withdrawn with moved_to, `ingest show OLD_ID` finds it."""
+    from ingest.cli.show import find_record
+    from ingest.core.inputs import InputMeta
+    from ingest.core.pipeline import process
+    from ingest.store.feed import read_changes
+
+    data = b"Chemotherapy\n\nChemotherapy uses drugs to destroy cancer cells; your team explains the plan.\n"
+    deep = process(data, InputMeta(input="corpus/cancer-org-text/english/chemo.txt", filename="chemo.txt"))
+    shallow = process(data, InputMeta(input="english/chemo.txt", filename="chemo.txt"))
+    assert deep.record.id == shallow.record.id
+    out = tmp_path / "out"
+    old = shallow.record.model_copy(update={"id": "doc-0123456789abcdef"})  # as an older rule named it
+    publish(out, [Published("english/chemo.txt", old)])
+    summary = publish(out, [deep])
+    manifest = load_manifest(out)
+    assert summary.removed_stale == 1
+    assert manifest["withdrawn"][0]["id"] == "doc-0123456789abcdef"
+    assert manifest["withdrawn"][0]["moved_to"] == deep.record.id
+    [event] = [c for c in read_changes(out) if c["event"] == "withdrawn"]
+    assert (event["id"], event["moved_to"]) == ("doc-0123456789abcdef", deep.record.id)
+    assert find_record(out, "doc-0123456789abcdef").name == f"{deep.record.id}.json"
+
+
+def test_a_page_declared_canonical_url_keys_its_id_whatever_url_it_was_fetched_from() -> None:
+    from ingest.core.inputs import InputMeta
+    from ingest.core.pipeline import process
+
+    page = (b'<html><head><title>AML</title><link rel="canonical" href="https://www.cancer.gov/types/aml"></head>'
+            b"<body><main><h1>AML</h1><p>Acute myeloid leukemia is a cancer of the blood and bone marrow, "
+            b"and treatment depends on the subtype.</p></main></body></html>")
+    fetched = process(page, InputMeta(input="raw/nci/aml.html", filename="aml.html",
+                                      url="https://www.cancer.gov/types/aml/?utm_source=x"))
+    on_disk = process(page, InputMeta(input="raw/aml.html", filename="aml.html"))
+    assert fetched.record.id == on_disk.record.id
+    assert fetched.record.source.url == "https://www.cancer.gov/types/aml"

@@ -46,7 +46,8 @@ def _require_dir(out_dir: Path) -> None:
 
 
 def find_record(out_dir: Path, key: str) -> Path:
-    """The record file for ``key``: an id, a unique id prefix, or an input name from the manifest."""
+    """The record file for ``key``: an id, a unique id prefix, an input name from the manifest, or the
+    old id of a record that moved (the manifest's withdrawn entry names where it went)."""
     _require_dir(out_dir)
     records = out_dir / RECORDS_DIR
     key = key.strip()
@@ -58,6 +59,10 @@ def find_record(out_dir: Path, key: str) -> Path:
             path = records / f"{e['id']}.json"
             if re.fullmatch(r"[a-z]+-[0-9a-f]{16}", e["id"]) and path.is_file():
                 return path
+    for e in manifest.get("withdrawn", []):  # an id that moved (issue 16): follow it to the current record
+        target = e.get("moved_to") if isinstance(e, dict) and key in (e.get("id"), e.get("input")) else None
+        if isinstance(target, str) and re.fullmatch(r"[a-z]+-[0-9a-f]{16}", target) and (records / f"{target}.json").is_file():
+            return records / f"{target}.json"
     matches = sorted(p for p in records.glob("*.json") if key and p.stem.startswith(key)) if records.is_dir() else []
     if len(matches) == 1:
         return matches[0]

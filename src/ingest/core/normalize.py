@@ -54,6 +54,7 @@ from ingest.core.record import (
     canonical_url,
     content,
     glossary_entries,
+    page_identity_url,
     record_id,
     sanitize_content,
     section,
@@ -273,7 +274,7 @@ def load_document(decoded: Decoded, detected: Detected, meta: InputMeta) -> Load
     if front and not isinstance(front, dict):  # pragma: no cover - loader guarantees a dict
         raise MalformedFrontMatter("front matter is not a mapping")
     fm_url = detected.front_url
-    page_url = canonical_url(meta.url) or canonical_url(fm_url) or canonical_url(md.get("canonical_url"))
+    page_url = page_identity_url(meta.url, fm_url, md.get("canonical_url"))
     # relative links resolve against the URL the page was served from, exactly as given (a trailing
     # slash changes the result), not against the canonical form used for the id
     base_url = next((u for u in (meta.url, fm_url, md.get("canonical_url")) if canonical_url(u)), None) or profile.base_url

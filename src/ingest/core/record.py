@@ -59,9 +59,46 @@ def canonical_url(url: str | None) -> str | None:
     return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
 
 
+def page_identity_url(fetched: str | None, front_matter: str | None, declared: str | None) -> str | None:
+    """The URL that names the page (and keys its record id), canonical form (issue 16): the page's own
+    ``<link rel=canonical>`` (or ``og:url``) first, then the front matter's ``url``, then the URL it
+    was fetched from, so the same page fetched or read from disk gets one id. A declared URL on
+    another host than the fetch URL is not believed (a page cannot claim another site's record).
+
+    >>> page_identity_url("https://www.cancer.gov/types/aml/", None, "https://www.cancer.gov/types/aml")
+    'https://www.cancer.gov/types/aml'
+    >>> page_identity_url("https://www.cancer.gov/a?utm=x", None, "https://www.cancer.gov/a")
+    'https://www.cancer.gov/a'
+    >>> page_identity_url("https://www.cancer.gov/a", None, "https://evil.example/a")
+    'https://www.cancer.gov/a'
+    >>> page_identity_url(None, None, "https://www.cancer.org/x.html")
+    'https://www.cancer.org/x.html'
+    """
+    fetched_c = canonical_url(fetched)
+    host = urlsplit(fetched_c).hostname if fetched_c else None
+    for candidate in (declared, front_matter):
+        c = canonical_url(candidate)
+        if c and (host is None or urlsplit(c).hostname == host):
+            return c
+    return fetched_c
+
+
+def id_name(input_name: str) -> str:
+    """The part of an input's name that keys the id of a record without a URL: its folder's name and
+    its file name, so the id does not change with the folder passed on the command line
+    (``ingest normalize corpus`` and ``ingest normalize corpus/cancer-org-text`` give
+    ``cancer-org-text/x.txt`` both). Two files of one name in two folders of one name collide (the
+    manifest lists the second as a duplicate, with a conflict note when their texts differ).
+
+    >>> id_name("corpus/cancer-org-text/x.txt"), id_name("raw/x.txt"), id_name("x.txt")
+    ('cancer-org-text/x.txt', 'raw/x.txt', 'x.txt')
+    """
+    return "/".join(input_name.split("/")[-2:])
+
+
 def record_id(url: str | None, input_name: str) -> str:
-    """Deterministic id: from the canonical URL when known, else from the input's relative path."""
-    key = f"url:{url}" if url else f"path:{input_name}"
+    """Deterministic id: from the canonical URL when known, else from :func:`id_name` of the input."""
+    key = f"url:{url}" if url else f"path:{id_name(input_name)}"
     return "doc-" + sha256_hex(key.encode("utf-8"))[:16]
 
 

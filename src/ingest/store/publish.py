@@ -22,6 +22,7 @@ records.jsonl), :mod:`.manifest` (manifest.json), :mod:`.dedupe` (duplicate reso
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,7 +181,18 @@ def publish(
     summary.duplicates = len(duplicates)
     seen_ids = {o.record.id for o in outcomes if isinstance(o, Published)}
     seen_inputs = {o.input for o in outcomes}
-    gone = [e for rid, e in prev_by_id.items() if rid not in seen_ids and e.get("input") not in seen_inputs]
+    # a record whose id changed (its input now names it otherwise, or the same bytes arrive under another
+    # folder layout) has moved, not gone: its old entry is withdrawn with "moved_to", never counted as lost
+    moved_to = {o.input: o.record.id for o in outcomes if isinstance(o, Published)}
+    by_sha: dict[str, set[str]] = {}
+    for o in outcomes:
+        if isinstance(o, Published):
+            by_sha.setdefault(o.record.provenance.raw_sha256, set()).add(o.record.id)
+    prev_shas = Counter(e.get("raw_sha256") for e in prev_entries)
+    moved_to_by_sha = {sha: next(iter(ids)) for sha, ids in by_sha.items()  # unambiguous on both sides only
+                       if len(ids) == 1 and prev_shas[sha] == 1}
+    gone = [e for rid, e in prev_by_id.items() if rid not in seen_ids and e.get("input") not in seen_inputs
+            and e.get("raw_sha256") not in moved_to_by_sha]
     if withdraw == "guard":
         check_withdrawals(len(gone), len(prev_by_id), max_withdraw_share)
 
@@ -253,10 +265,12 @@ def publish(
             "id": rid, "input": e.get("input"), "version": int_version(e),
             "content_sha256": e.get("content_sha256"), "title": e.get("title"),
         }
+        event = change_event("withdrawn", e.get("input"), rid, entry["version"], e.get("content_sha256"))
+        target = moved_to.get(e.get("input")) or moved_to_by_sha.get(e.get("raw_sha256"))
+        if target and target != rid and target in first_input:
+            entry["moved_to"] = event["moved_to"] = target  # old ids keep leading to the document
         withdrawn[rid] = entry
-        events.append(
-            change_event("withdrawn", e.get("input"), rid, entry["version"], e.get("content_sha256"))
-        )
+        events.append(event)
 
     keep = {f"{rid}.json" for rid in first_input}
     to_remove: list[Path] = []
