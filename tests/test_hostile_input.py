@@ -120,6 +120,12 @@ CASES = [
      + P.encode() + P.encode() + b"</body></html>", "published"),
     ("an entity-encoded tag with slash separators in a paragraph is dropped", "details.html",
      page("<p>Before &lt;details/open/ontoggle=alert(6)&gt; after, in a paragraph of words.</p>"), "published"),
+    ("a meta-refresh stub titled Moved is an error page, not a record", "moved.html",
+     b'<html><head><title>Moved</title><meta http-equiv="refresh" content="0; url=https://www.cancer.gov/x"></head>'
+     b'<body><p>This page has moved <a href="https://www.cancer.gov/x">here</a>.</p></body></html>', ("extract", "ErrorPage")),
+    ("a CDN error page titled Error is an error page", "cdn.html",
+     b"<html><head><title>Error</title></head><body><h2>An error occurred while processing your request.</h2>"
+     b"<p>Reference #97.c3e9c21.1711</p></body></html>", ("extract", "ErrorPage")),
     ("a tag start left unterminated at the end of a text loses its bracket", "open.txt",
      b"Leukemia facts\n\nLeukemia is a cancer of the blood cells in the marrow. <svg/onload=alert(7)\n", "published"),
 ]

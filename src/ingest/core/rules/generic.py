@@ -28,14 +28,22 @@ PROFILE = Profile(
             max_chars=80, error="JavaScriptShell",
         ),
         PageCheck(
-            "generic.redirect_page", "title", r"\s*(Object moved|Moved Permanently|Moved Temporarily|Found|"
-            r"30[12378]( [A-Za-z ]+)?|Redirect(ing)?)\s*",
+            "generic.redirect_page", "title", r"\s*(Object moved|Moved( Permanently| Temporarily)?|Found|"
+            r"30[12378]( [A-Za-z ]+)?|Redirect(ing)?( to\b.*)?)\s*",
             "HTTP redirect page (\"Object moved\"): it only points to another address, which must be fetched instead",
             max_chars=300,
         ),
         PageCheck(
+            # issue 17: a stub whose only job is <meta http-equiv="refresh" content="0; url=..."> (its title
+            # may be anything, "Moved" among them): the content lives at the other address
+            "generic.meta_refresh_stub", "text", r"<meta\b[^>]*http-equiv\s*=\s*[\"']?refresh[\"']?[^>]*\burl\s*=",
+            "redirect stub (<meta http-equiv=\"refresh\">): it only sends the browser to another address, which "
+            "must be fetched instead",
+            max_chars=200,
+        ),
+        PageCheck(
             "generic.not_found_page", "title", r"\s*((Error )?404\b.*|(Page )?Not Found\b.*|.*\bPage Not Found\b.*|"
-            r"403 Forbidden|Access Denied|Service Unavailable|50[234]\b.*)",
+            r"403 Forbidden|Access Denied|Service Unavailable|50[234]\b.*|Error)",
             "error page (\"Page Not Found\"): the requested page does not exist",
             max_chars=600,
         ),
