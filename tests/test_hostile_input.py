@@ -128,16 +128,22 @@ CASES = [
      b"<p>Reference #97.c3e9c21.1711</p></body></html>", ("extract", "ErrorPage")),
     ("a tag start left unterminated at the end of a text loses its bracket", "open.txt",
      b"Leukemia facts\n\nLeukemia is a cancer of the blood cells in the marrow. <svg/onload=alert(7)\n", "published"),
+    # issue 17: the script-link pattern rescanned the rest of the text from every unmatched "[" (1 MB: > 240 s)
+    ("1 MB of Markdown with an unmatched [ on every line is linear", "unmatched.md",
+     b"# Leukemia facts\n\n" + b"[ a word or two\n" * 65_536, "published"),
 ]
+
+#: CPU seconds an input of CASES may take (10 unless listed): markdown-it alone parses this 1 MB paragraph in ~10 s.
+TIME_BOUNDS = {"unmatched.md": 40}
 
 
 @pytest.mark.parametrize(("name", "data", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_every_hostile_input_is_published_clean_or_quarantined_with_a_reason_in_bounded_time(
     name: str, data: bytes, expected
 ) -> None:
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: the work done, whatever else shares the machine
     outcome = process(data, InputMeta(input=f"raw/{name}", filename=name))
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < TIME_BOUNDS.get(name, 10)
     if isinstance(outcome, Quarantined):
         assert outcome.stage != "internal" and outcome.reason
         assert expected in ("any", (outcome.stage, outcome.kind)), outcome

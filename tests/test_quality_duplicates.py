@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import random
+import time
+
 import pytest
 
 from ingest.core.pipeline import Published, Quarantined
 from ingest.core.simhash import hamming, simhash
-from ingest.store.dedupe import near_duplicates, resolve_duplicates
+from ingest.store.dedupe import MAX_CLUSTER_IDS, near_duplicates, resolve_duplicates
 from ingest.store.manifest import load_manifest
 from ingest.store.publish import publish
 
@@ -66,4 +70,36 @@ def test_near_duplicate_bodies_are_flagged_and_different_ones_are_not():
     assert hamming(simhash(base), simhash(near)) <= 6 < hamming(simhash(base), simhash(far))
     recs = [make_record(id=f"nci-{i:016x}", provenance={"input": f"raw/{i}", "simhash": simhash(t)})
             for i, t in enumerate([base, near, far])]
-    assert [e["ids"] for e in near_duplicates(recs)] == [["nci-0000000000000000", "nci-0000000000000001"]]
+    assert near_duplicates(recs) == [{"ids": ["nci-0000000000000000", "nci-0000000000000001"], "size": 2, "more": 0,
+                                      "distance": hamming(simhash(base), simhash(near))}]
+
+
+def _sim(i: int, h: int):
+    return make_record(id=f"nci-{i:016x}", provenance={"input": f"raw/{i}", "simhash": f"{h:016x}"})
+
+
+def test_many_similar_records_make_one_bounded_cluster_not_all_their_pairs():
+    rnd = random.Random(17)
+    base = rnd.getrandbits(64)
+    hashes = [base ^ sum(1 << b for b in rnd.sample(range(64), rnd.randint(0, 3))) for _ in range(5000)]
+    far = base ^ ((1 << 64) - 1)  # every bit flipped: near nothing above, shares no band with it
+    recs = [_sim(i, h) for i, h in enumerate(hashes)] + [_sim(5000, far), _sim(5001, far ^ 1), _sim(5002, far ^ 0xFF00)]
+    started = time.process_time()
+    out = near_duplicates(recs)
+    assert time.process_time() - started < 10
+    assert len(json.dumps(out)) < 5000  # 12.5 million pairs before
+    big, small = sorted(out, key=lambda c: -c["size"])
+    assert (big["size"], big["more"], len(big["ids"])) == (5000, 5000 - MAX_CLUSTER_IDS, MAX_CLUSTER_IDS)
+    assert big["ids"] == sorted(big["ids"]) == [f"nci-{i:016x}" for i in range(MAX_CLUSTER_IDS)]
+    assert big["distance"] <= 6
+    assert small == {"ids": ["nci-0000000000001388", "nci-0000000000001389"], "size": 2, "more": 0, "distance": 1}
+
+
+def test_a_cluster_chains_records_each_near_the_next_and_lists_each_record_once():
+    chain = [0]
+    for b in range(0, 40, 4):  # each 4 bits from the one before, 40 from the first
+        chain.append(chain[-1] ^ (0xF << b))
+    recs = [_sim(i, h ^ 0xABC0_0000_0000_0000) for i, h in enumerate(chain)]
+    (cluster,) = near_duplicates(recs, max_ids=3)
+    assert (cluster["size"], cluster["more"], len(cluster["ids"])) == (11, 8, 3)
+    assert near_duplicates(recs[::2]) == []  # 8 bits apart: no link

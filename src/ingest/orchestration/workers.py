@@ -15,6 +15,13 @@ For each input they return ``(outcome, staged)``:
   are either already in ``records/<id>.json`` (``staged.tmp`` None) or written to a temp file in
   ``records/`` that publishing renames into place (atomic, fsynced).
 
+Each document gets a time budget (:func:`doc_timeout`, ``INGEST_DOC_TIMEOUT_SECONDS``, default
+60 s): one that normalizes for longer is quarantined (``PathologicalInput``, "normalizing took more
+than N s") and the rest of its batch goes on. In a worker process an alarm stops the document; if
+it cannot (stuck in C code), the worker stops itself a few seconds later and :class:`LocalPool`
+replaces it and runs that chunk's other documents again (the core has no clock: the budget lives
+here).
+
 Published outcomes that come with a ``staged`` entry carry a *slim* record (no sections, citations,
 glossary or removal log: see :func:`ingest.store.staging.slim`; the removals travel summarized in
 ``staged.removals``), so that a whole corpus of outcomes fits in memory; the full record is in the
@@ -29,8 +36,10 @@ import os
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +71,88 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+#: Seconds one document may take to normalize unless ``INGEST_DOC_TIMEOUT_SECONDS`` says otherwise.
+DEFAULT_DOC_TIMEOUT = 60.0
+#: Seconds after the budget before a worker whose alarm could not stop a document stops itself.
+HARD_STOP_GRACE = 10.0
+
+
+def doc_timeout() -> float | None:
+    """The per-document budget in seconds: ``INGEST_DOC_TIMEOUT_SECONDS`` if it is a positive number
+    (``0`` turns the budget off: None), else :data:`DEFAULT_DOC_TIMEOUT`."""
+    env = os.environ.get("INGEST_DOC_TIMEOUT_SECONDS", "").strip()
+    if env:
+        try:
+            value = float(env)
+        except ValueError:
+            return DEFAULT_DOC_TIMEOUT
+        return value if value > 0 else None
+    return DEFAULT_DOC_TIMEOUT
+
+
+def overtime_reason(budget: float) -> str:
+    return f"normalizing took more than {budget:g} s"
+
+
+class _Overtime(BaseException):
+    """Raised by the alarm in the document over its budget (not an Exception: the core's isolation
+    boundary, which quarantines an Exception at stage "internal", must let it through)."""
+
+
+def _within_budget(fn: Callable[[], Outcome], input_name: str, raw: bytes) -> Outcome:
+    """``fn()`` (normalizing one document) under the budget of :func:`doc_timeout`, when called in
+    a process's main thread (where an alarm can interrupt it); elsewhere (a flow thread) only
+    ``fn()``. The budget is CPU time of the process (``ITIMER_PROF``): the document's own work, not
+    how busy the machine is. In a worker process, a watchdog thread stops the process when the
+    document is still running :data:`HARD_STOP_GRACE` CPU seconds after its alarm (stuck in C code
+    the alarm cannot reach)."""
+    budget = doc_timeout()
+    if budget is None or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return fn()
+
+    def alarm(_signum: int, _frame: object) -> None:
+        raise _Overtime
+
+    previous = signal.signal(signal.SIGPROF, alarm)
+    _arm_watchdog(time.process_time() + budget + HARD_STOP_GRACE)
+    try:
+        signal.setitimer(signal.ITIMER_PROF, budget)
+        try:
+            return fn()
+        finally:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+    except _Overtime:
+        return Quarantined(input_name, "load", "PathologicalInput", overtime_reason(budget), sha256_hex(raw))
+    finally:
+        _watchdog["deadline"] = None
+        signal.signal(signal.SIGPROF, previous)
+
+
+_watchdog: dict[str, Any] = {"deadline": None, "thread": None}
+
+
+def _arm_watchdog(deadline: float) -> None:
+    _watchdog["deadline"] = deadline
+    if _watchdog["thread"] is None and multiprocessing.parent_process() is not None:  # worker processes only
+        _watchdog["thread"] = threading.Thread(target=_watch, name="ingest-doc-watchdog", daemon=True)
+        _watchdog["thread"].start()
+
+
+def _watch() -> None:
+    while True:
+        time.sleep(0.5)
+        deadline = _watchdog["deadline"]
+        if deadline is not None and time.process_time() > deadline:
+            os._exit(70)  # the pool sees a broken worker and replaces it (LocalPool._collect)
+
+
 def normalize_and_stage(
     refs: list[RawRef],
     out_dir: str,
     process_batch: Callable[[Iterable[tuple[bytes, InputMeta]]], list[Outcome]] = _process_batch,
 ) -> list[Item]:
-    """Read ``refs``, normalize them with one ``process_batch`` call, and stage published records
-    under ``out_dir/records``. One item per ref, in order. A file that cannot be read is quarantined
+    """Read ``refs``, normalize them with ``process_batch`` (one call per document, under the time
+    budget of :func:`doc_timeout`), and stage published records under ``out_dir/records``. One item per ref, in order. A file that cannot be read is quarantined
     at stage ``read``, as in :func:`ingest.orchestration.normalize_flow.normalize_refs`. (Unchanged inputs never get here:
     the flow settles them first, with :func:`reuse_unchanged`.)
     """
@@ -83,8 +167,8 @@ def normalize_and_stage(
         raw, meta, meta_sha = read
         todo.append((i, raw, meta, meta_sha))
 
-    outcomes = process_batch([(raw, meta) for _, raw, meta, _ in todo]) if todo else []
-    for (i, _raw, _meta, meta_sha), outcome in zip(todo, outcomes, strict=True):
+    for i, raw, meta, meta_sha in todo:  # one document at a time: each under the time budget
+        outcome = _within_budget(lambda raw=raw, meta=meta: process_batch([(raw, meta)])[0], meta.input, raw)
         items[i] = _stage(Path(out_dir), records_dir, outcome, meta_sha)
     return [item for item in items if item is not None]
 
@@ -258,11 +342,50 @@ class LocalPool:
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     def run(self, refs: list[RawRef], out_dir: str) -> list[Item]:
-        """:func:`normalize_and_stage` over ``refs``, in chunks spread over the workers; results in order."""
-        futures: list[Future[list[Item]]] = [
-            self.executor.submit(normalize_and_stage, chunk, out_dir) for chunk in chunks(refs, self.workers)
-        ]
-        return [item for fut in futures for item in fut.result()]
+        """:func:`normalize_and_stage` over ``refs``, in chunks spread over the workers; results in order.
+
+        A worker that stopped itself (a document stuck past its budget, see :class:`_Budget`) or
+        died breaks the pool: it is replaced, and the chunks it broke run again one document per
+        call; a document that breaks the pool twice on its own is quarantined as over its budget.
+        """
+        parts = chunks(refs, self.workers)
+        futures = [self._submit(chunk, out_dir) for chunk in parts]
+        return [item for chunk, fut in zip(parts, futures, strict=True) for item in self._collect(chunk, fut, out_dir)]
+
+    def _submit(self, chunk: list[RawRef], out_dir: str) -> tuple[ProcessPoolExecutor, Future[list[Item]]]:
+        with LocalPool._lock:
+            executor = self.executor
+        try:
+            return executor, executor.submit(normalize_and_stage, chunk, out_dir)
+        except BrokenProcessPool:
+            self._replace(executor)
+            return self._submit(chunk, out_dir)
+
+    def _collect(
+        self, chunk: list[RawRef], submitted: tuple[ProcessPoolExecutor, Future[list[Item]]], out_dir: str, tries: int = 0
+    ) -> list[Item]:
+        executor, fut = submitted
+        try:
+            return fut.result()
+        except BrokenProcessPool:
+            self._replace(executor)
+        if len(chunk) > 1:
+            return [item for ref in chunk for item in self._collect([ref], self._submit([ref], out_dir), out_dir)]
+        if tries == 0:  # this document, or another in flight when the pool broke
+            return self._collect(chunk, self._submit(chunk, out_dir), out_dir, tries=1)
+        budget = doc_timeout() or DEFAULT_DOC_TIMEOUT
+        reason = overtime_reason(budget) + " (its worker process was stopped)"
+        return [(Quarantined(chunk[0].input, "load", "PathologicalInput", reason, None), None)]
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Replace a broken executor by a new one (once, whichever thread sees it first)."""
+        with LocalPool._lock:
+            if self.executor is not broken:
+                return
+            self.executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+            )
+        broken.shutdown(wait=False, cancel_futures=True)
 
 
 def current_pool() -> LocalPool | None:
@@ -277,6 +400,7 @@ def _ignore_sigint() -> None:
 def _warm() -> None:
     """Import what normalizing HTML and Markdown needs (the first chunk then does not wait for it)."""
     import numpy  # noqa: F401  # SimHash
+    import trafilatura  # noqa: F401  # the generic extractor: ~1 s, else counted in a document's budget
 
     from ingest.core import normalize  # noqa: F401
     from ingest.core.loaders import html, markdown  # noqa: F401

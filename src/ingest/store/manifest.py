@@ -55,8 +55,9 @@ def build_manifest(
 
     ``kept`` are manifest entries of an earlier run carried over unchanged (their input was
     quarantined this time, so the last good record stays published). ``duplicates`` are the other
-    copies of published pages (:func:`ingest.store.dedupe.resolve_duplicates`); ``near_duplicates`` pairs
-    records with nearly the same body (:func:`ingest.store.dedupe.near_duplicates`).
+    copies of published pages (:func:`ingest.store.dedupe.resolve_duplicates`); ``near_duplicates`` lists
+    the clusters of records with nearly the same body, each once, capped in size
+    (:func:`ingest.store.dedupe.near_duplicates`).
     """
     records = [dict(k) for k in kept or []]
     for p in sorted(published, key=lambda p: p.record.id):
