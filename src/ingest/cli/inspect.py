@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ingest.cli.common import EXIT_OK, EXIT_PROBLEMS, UsageError, ui
+from ingest.core.display import printable
 
 INSPECT_HELP = """\
 Write one self-contained HTML page that shows INPUT as the pipeline saw it (the decoded text; HTML
@@ -66,6 +67,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     if str(target) != "-":
         out.say(f"wrote {target}: {page.summary_line()}")
         if page.quarantined is not None:
-            out.problem(f"QUARANTINED {page.input}: {page.quarantined['stage']}: {page.quarantined['reason']}")
+            out.problem(f"QUARANTINED {printable(page.input)}: {page.quarantined['stage']}: "
+                        f"{printable(page.quarantined['reason'])}")
         out.result({"ok": code == EXIT_OK, "exit_code": code, "page": str(target), **page.as_dict()})
     return code

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ingest.cli.inspect_view import LINK_ONLY_KINDS, SourceView, Span
+from ingest.core.display import printable
 
 
 def esc(value: Any) -> str:
@@ -200,9 +201,9 @@ def render_page(input_name: str, view: SourceView, spans: list[Span], record: di
     """The whole page: the header (quarantine reason, legend), the source view with ``spans`` beside the
     record, and every removal (with how many of its occurrences were ``located``) and repair."""
     prov = (record or {}).get("provenance") or {}
-    title = (record or {}).get("title") or input_name
+    title = (record or {}).get("title") or printable(input_name)
     head = [f"<h1>{esc(title)}</h1>",
-            f'<div class="meta">input <code>{esc(input_name)}</code> · format {esc(view.fmt)}'
+            f'<div class="meta">input <code>{esc(printable(input_name))}</code> · format {esc(view.fmt)}'
             + (f" · family {esc(record['source']['family'])} · record <code>{esc(record['id'])}</code>" if record else "")
             + (f" · pipeline {esc(prov.get('pipeline_version'))}" if prov else "") + "</div>"]
     if quarantined is not None:
