@@ -115,6 +115,31 @@ CASES = {
     "a_redirect_loop_stops_after_max_redirects": (
         [{"status": 302, "headers": {"Location": PAGE}}], {}, None, "TooManyRedirects", 6, [],
     ),
+    # issue 16: an allowed origin is scheme + host + port ("www.cancer.gov" = 80 for http, 443 for https)
+    "a_redirect_to_another_port_of_the_allowed_host_is_refused": (
+        [{"status": 301, "headers": {"Location": "https://www.cancer.gov:8443/cll"}}],
+        {"https://www.cancer.gov:8443/cll": html()}, None, "RedirectRefused", 1, [],
+    ),
+    "a_redirect_to_http_on_another_port_is_refused": (
+        [{"status": 302, "headers": {"Location": "http://www.cancer.gov:8080/cll"}}],
+        {"http://www.cancer.gov:8080/cll": html()}, None, "RedirectRefused", 1, [],
+    ),
+    "a_redirect_to_the_default_port_written_out_is_followed": (
+        [{"status": 301, "headers": {"Location": "https://www.cancer.gov:443/cll"}}],
+        {"https://www.cancer.gov:443/cll": html()}, None, 200, 2, [],
+    ),
+    # issue 16: Location bytes as HTTP gives them (latin-1 decoded), non-ASCII percent-encoded
+    "a_non_utf8_location_is_percent_encoded_and_followed": (
+        [{"status": 301, "headers": {"Location": "/types/caf\xe9"}}],
+        {"https://www.cancer.gov/types/caf%E9": html()}, None, 200, 2, [],
+    ),
+    "a_utf8_location_is_percent_encoded_and_followed": (
+        [{"status": 301, "headers": {"Location": "/types/caf\xc3\xa9 au lait"}}],
+        {"https://www.cancer.gov/types/caf%C3%A9%20au%20lait": html()}, None, 200, 2, [],
+    ),
+    "a_location_that_is_not_a_url_is_refused": (
+        [{"status": 302, "headers": {"Location": "http://[::1/x"}}], {}, None, "RedirectRefused", 1, [],
+    ),
 }
 
 
@@ -136,7 +161,7 @@ def test_each_http_answer_ends_in_the_right_result(
         got = result.status
     except FetchError as e:
         got = e.kind
-        assert e.url == PAGE and e.reason
+        assert e.url == PAGE and e.reason and "unexpected" not in e.reason
     assert got == expected
     assert len(page_calls(mock)) == page_requests
     assert "https://evil.example/cll" not in page_calls(mock)
@@ -225,7 +250,7 @@ def test_a_robots_crawl_delay_longer_than_ours_slows_the_host_down(mock) -> None
     assert fetcher.throttle("www.cancer.gov").min_delay == 5.0
 
 
-# --------------------------------------------------------------------------- politeness
+# --------------------------------------------------------------------------- bounded waits (issue 16)
 
 
 class FakeClock:
@@ -237,8 +262,145 @@ class FakeClock:
         return self.now
 
     def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
+        self.sleeps.append(round(seconds, 3))
         self.now += seconds
+
+
+# Each case: ([fetch] settings, robots.txt, responses for PAGE in order, expected status or error kind,
+# words of the reason, page requests, sleeps). The clock only moves when the fetcher sleeps.
+WAITS = {
+    "a_crawl_delay_over_the_cap_puts_the_host_off_limits": (
+        {}, "User-agent: *\nCrawl-delay: 100000000\n", [html()], "WaitTooLong",
+        ["robots.txt asks for a 100000000 s crawl delay, over the 60 s cap"], 0, [],
+    ),
+    "a_crawl_delay_over_a_smaller_cap": (
+        {"max_crawl_delay": 2.0}, "User-agent: *\nCrawl-delay: 5\n", [html()], "WaitTooLong",
+        ["5 s crawl delay, over the 2 s cap"], 0, [],
+    ),
+    "a_crawl_delay_within_the_cap_is_obeyed": (
+        {"max_crawl_delay": 5.0}, "User-agent: *\nCrawl-delay: 5\n", [html()], 200, [], 1, [],
+    ),
+    "retries_stop_when_the_next_one_would_pass_the_deadline": (
+        {"backoff_base": 40.0, "url_deadline_seconds": 45.0}, "", [html(503)] * 4, "DeadlineExceeded",
+        ["deadline of 45 s exceeded", "HTTP 503 after 2 attempt(s)", "retry in 30 s"], 2, [20.0],
+    ),
+    "a_retry_after_allowed_by_max_retry_after_but_past_the_deadline": (
+        {"url_deadline_seconds": 60.0}, "", [html(429, **{"Retry-After": "100"}), html()], "DeadlineExceeded",
+        ["deadline of 60 s exceeded", "retry in 100 s"], 1, [],
+    ),
+    "a_retry_after_within_the_deadline_is_honoured": (
+        {"url_deadline_seconds": 60.0}, "", [html(429, **{"Retry-After": "30"}), html()], 200, [], 2, [30.0],
+    ),
+    "a_retry_after_over_max_retry_after_still_gives_up_at_once": (
+        {"max_retry_after": 10.0}, "", [html(429, **{"Retry-After": "11"})], "RetriesExhausted",
+        ["exceeds max_retry_after 10 s"], 1, [],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "robots", "page", "expected", "words", "page_requests", "sleeps"), WAITS.values(), ids=WAITS.keys()
+)
+def test_every_wait_a_server_asks_for_is_capped_and_a_url_has_a_deadline(
+    mock, settings, robots, page, expected, words, page_requests, sleeps
+) -> None:
+    mock.add(responses.GET, ROBOTS, body=robots, content_type="text/plain")
+    for kwargs in page:
+        mock.add(responses.GET, PAGE, **kwargs)
+    clock = FakeClock()
+    fetcher = Fetcher(
+        FetchSettings(**{"backoff_base": 1.0, "max_attempts": 4, **settings}),
+        {"www.cancer.gov": (2, 0.0)},
+        sleep=clock.sleep, clock=clock, rng=ZeroJitter(),  # type: ignore[arg-type]
+        now=lambda: datetime(2026, 1, 5, 6, 0, tzinfo=UTC),
+    )
+    try:
+        got: Any = fetcher.fetch(PAGE, allowed_hosts=HOSTS, content_types=HTML).status
+        reason = ""
+    except FetchError as e:
+        got, reason = e.kind, e.reason
+    assert got == expected, reason
+    for w in words:
+        assert w in reason
+    assert len(page_calls(mock)) == page_requests
+    assert clock.sleeps == sleeps
+
+
+def test_a_turn_at_the_host_after_the_deadline_fails_the_url_without_taking_the_turn(mock) -> None:
+    mock.add(responses.GET, ROBOTS, body="User-agent: *\nCrawl-delay: 50\n", content_type="text/plain")
+    mock.add(responses.GET, PAGE, **html())
+    clock = FakeClock()
+    fetcher = Fetcher(
+        FetchSettings(url_deadline_seconds=40.0), {"www.cancer.gov": (1, 0.0)}, sleep=clock.sleep, clock=clock
+    )
+    assert fetcher.fetch(PAGE, allowed_hosts=HOSTS, content_types=HTML).status == 200
+    with pytest.raises(FetchError) as e:  # the next start is 50 s away: past the 40 s deadline
+        fetcher.fetch(PAGE, allowed_hosts=HOSTS, content_types=HTML)
+    assert e.value.kind == "DeadlineExceeded"
+    assert "deadline of 40 s exceeded: the next turn at www.cancer.gov is in 50 s" in e.value.reason
+    assert clock.sleeps == [] and len(page_calls(mock)) == 1
+    fetcher.settings = FetchSettings(url_deadline_seconds=60.0)  # the refused turn was not reserved
+    assert fetcher.fetch(PAGE, allowed_hosts=HOSTS, content_types=HTML).status == 200
+    assert clock.sleeps == [50.0]
+
+
+# --------------------------------------------------------------------------- real sockets (issue 16)
+
+
+def _redirect(location: str):
+    return lambda path, headers: (302, {"Location": location}, b"")
+
+
+# Each case: (set up sites a and b -> the URL to fetch, [fetch] settings, expected status or error
+# kind, words of the reason, paths b was asked for)
+LOOPBACK = {
+    "a_redirect_to_another_port_on_127_0_0_1_is_refused_and_never_requested": (
+        lambda a, b: (a.scripts.__setitem__("/moved", _redirect(b.url("/page"))), a.url("/moved"))[1],
+        {}, "RedirectRefused", ["is not an allowed origin", "add '127.0.0.1:"], [],
+    ),
+    "a_latin1_location_on_the_wire_is_percent_encoded_and_followed": (
+        lambda a, b: (a.scripts.__setitem__("/moved", _redirect("/caf\xe9")), a.url("/moved"))[1],
+        {}, 200, [], [],
+    ),
+    "a_utf8_location_on_the_wire_is_percent_encoded_and_followed": (
+        lambda a, b: (a.scripts.__setitem__("/moved", _redirect("/caf\xc3\xa9")), a.url("/moved"))[1],
+        {}, 200, [], [],
+    ),
+    "a_body_trickling_in_is_cut_at_the_deadline": (
+        lambda a, b: (a.trickle.__setitem__("/caf%E9", 0.02), a.url("/caf%E9"))[1],
+        {"url_deadline_seconds": 0.4}, "DeadlineExceeded", ["deadline of 0.4 s exceeded while reading the body"], [],
+    ),
+}
+
+
+@pytest.mark.parametrize(("setup", "settings", "expected", "words", "b_paths"), LOOPBACK.values(), ids=LOOPBACK.keys())
+def test_redirects_and_bodies_over_real_sockets(setup, settings, expected, words, b_paths) -> None:
+    import time
+
+    from ingest.fetch.loopback import LoopbackSite
+
+    pages = {"/caf%E9": BODY * 20, "/caf%C3%A9": BODY, "/page": BODY}
+    with LoopbackSite(pages) as a, LoopbackSite(pages) as b:
+        url = setup(a, b)
+        fetcher = Fetcher(
+            FetchSettings(**{"max_attempts": 1, "read_timeout": 5.0, **settings}), {"127.0.0.1": (2, 0.0)}
+        )
+        started = time.monotonic()
+        try:
+            got: Any = fetcher.fetch(url, allowed_hosts=frozenset({a.base_url.removeprefix("http://")}), content_types=HTML)
+            status, reason = got.status, ""
+        except FetchError as e:
+            status, reason = e.kind, e.reason
+        assert status == expected, reason
+        for w in words:
+            assert w in reason
+        assert b.paths == b_paths
+        assert time.monotonic() - started < 3.0
+        if expected == 200:
+            assert got.final_url.startswith(a.base_url + "/caf%") and got.body in (BODY, BODY * 20)
+
+
+# --------------------------------------------------------------------------- politeness
 
 
 def test_requests_to_one_host_start_at_least_min_delay_apart() -> None:

@@ -119,3 +119,89 @@ def test_selecting_an_unknown_source_names_the_known_ones(names, message) -> Non
 def test_a_missing_sources_file_is_a_sources_file_error(tmp_path: Path) -> None:
     with pytest.raises(SourcesFileError, match="sources file not found"):
         load_sources(tmp_path / "nope.toml")
+
+
+# --------------------------------------------------------------------------- several problems (issue 17)
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from ingest.cli import main as cli
+
+    try:
+        code = cli.main(argv)
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 2
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# Each case: the file's text and the start of each problem line the CLI prints, in order.
+SEVERAL = {
+    "two_bad_crons": (
+        replace('"0 6 * * 1"', '"0 6 * *"').replace('"0 7 * * 1"', '"nope"'),
+        ["s.toml:12: sources[0] ('nci-leukemia'): field 'schedule': cron '0 6 * *' must have 5 fields",
+         "s.toml:19: sources[1] ('acs-leukemia'): field 'schedule': cron 'nope' must have 5 fields"],
+    ),
+    "a_fetch_setting_a_url_and_a_missing_field": (
+        replace("max_bytes = 5000000", "max_bytes = 0")
+        .replace('publisher = "ACS"\n', "")
+        .replace('"https://www.cancer.gov/types/leukemia/research', '"https://evil.example/types/leukemia/research'),
+        ["s.toml:2: [fetch]: field 'max_bytes': Input should be greater than 0",
+         "s.toml:14: sources[1] ('acs-leukemia'): field 'publisher': Field required"],
+    ),
+    "urls_outside_allowed_hosts_after_the_fields_are_valid": (
+        replace('"https://www.cancer.gov/types/leukemia/research', '"https://www.cancer.gov:8443/types/leukemia/research')
+        .replace('"https://www.cancer.org/cancer', '"http://www.cancer.org:8080/cancer'),
+        ["s.toml:10: sources[0] ('nci-leukemia'): field 'urls[1]': 'https://www.cancer.gov:8443/types/leukemia/research/more-chemo-helps-all': https://www.cancer.gov:8443 is not an allowed origin",
+         "s.toml:18: sources[1] ('acs-leukemia'): field 'urls[0]': 'http://www.cancer.org:8080/cancer/types/chronic-lymphocytic-leukemia/treating.html': http://www.cancer.org:8080 is not an allowed origin"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "starts"), SEVERAL.values(), ids=SEVERAL.keys())
+def test_the_cli_prints_each_problem_of_a_sources_file_on_its_own_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, text, starts
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("s.toml").write_text(text)
+    code, out, err = run_cli(["fetch", "--sources", "s.toml", "--raw", "raw", "--out", "out"], capsys)
+    lines = err.splitlines()
+    assert code == 2 and len(lines) == len(starts), err
+    for line, start in zip(lines, starts, strict=True):
+        assert line.startswith(f"ingest: error: {start}"), line
+    assert not (tmp_path / "raw").exists()
+    code, out, err = run_cli(["--json", "fetch", "--sources", "s.toml", "--raw", "raw", "--out", "out"], capsys)
+    import json
+
+    assert json.loads(out.splitlines()[-1])["error"].splitlines() == [ln.removeprefix("ingest: error: ") for ln in lines]
+
+
+# --------------------------------------------------------------------------- on demand (issue 17)
+
+# Each case: the source's schedule lines, then its expected schedule and `ingest serve --dry-run` line.
+SCHEDULES = {
+    "a_cron_schedule": ('schedule = "0 6 * * 1"\n', "0 6 * * 1", "fetch/solo: cron '0 6 * * 1' (UTC), sources ['solo']"),
+    "no_schedule_fetched_on_demand": ("", None, "fetch/solo: on demand (no schedule), sources ['solo']"),
+    "no_schedule_but_a_time_zone": ('timezone = "Europe/Paris"\n', None, "fetch/solo: on demand (no schedule), sources ['solo']"),
+}
+
+
+@pytest.mark.parametrize(("lines", "schedule", "dry_run"), SCHEDULES.values(), ids=SCHEDULES.keys())
+def test_a_source_needs_no_schedule_and_is_then_served_without_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lines, schedule, dry_run
+) -> None:
+    from ingest.orchestration.fetch_flow import build_deployments
+
+    text = (
+        '[[sources]]\nname = "solo"\npublisher = "NCI"\nallowed_hosts = ["www.cancer.gov"]\n'
+        f'urls = ["https://www.cancer.gov/types/leukemia"]\n{lines}'
+    )
+    path = tmp_path / "sources.toml"
+    path.write_text(text)
+    [source] = parse_sources(text).sources
+    assert source.schedule == schedule
+    [deployment] = [d for d in build_deployments(parse_sources(text), path, tmp_path / "raw", tmp_path / "out") if d.flow_name == "fetch"]
+    assert [s.schedule.cron for s in deployment.schedules] == ([schedule] if schedule else [])
+    assert deployment.parameters["sources"] == ["solo"]
+    code, out, _ = run_cli(["serve", "--sources", str(path), "--raw", str(tmp_path / "raw"), "--out", str(tmp_path / "out"), "--dry-run"], capsys)
+    assert code == 0 and dry_run in out.splitlines()

@@ -16,11 +16,20 @@ from ingest.fetch.policy import (
     url_slug,
 )
 
-HOSTS = frozenset({"www.cancer.gov", "127.0.0.1"})
+HOSTS = frozenset({"www.cancer.gov", "127.0.0.1:8000"})
 
+# An allowed origin is scheme + host + port: "host" means the scheme's default port (80 for http,
+# 443 for https) only, "host:port" that port.
 REFUSALS = {
     "an_allowed_https_url": ("https://www.cancer.gov/types/leukemia", None),
-    "an_allowed_host_with_a_port": ("http://127.0.0.1:8000/x", None),
+    "an_allowed_http_url_on_port_80": ("http://www.cancer.gov/types/leukemia", None),
+    "the_default_port_written_out": ("https://www.cancer.gov:443/types", None),
+    "a_listed_host_and_port": ("http://127.0.0.1:8000/x", None),
+    "another_port_of_a_listed_host_and_port": ("http://127.0.0.1:9000/x", "http://127.0.0.1:9000 is not an allowed origin"),
+    "the_default_port_of_a_host_listed_with_a_port": ("http://127.0.0.1/x", "add '127.0.0.1:80' to allow it"),
+    "another_port_of_a_host_listed_without_one": ("https://www.cancer.gov:8443/x", "https://www.cancer.gov:8443 is not an allowed origin"),
+    "https_on_port_80": ("https://www.cancer.gov:80/x", "443 for https only"),
+    "http_on_port_443": ("http://www.cancer.gov:443/x", "not an allowed origin"),
     "an_allowed_host_in_upper_case": ("https://WWW.CANCER.GOV/types", None),
     "another_host": ("https://www.cancer.gov.evil.example/x", "not in allowed_hosts"),
     "a_lookalike_suffix": ("https://evilwww.cancer.gov/x", "not in allowed_hosts"),

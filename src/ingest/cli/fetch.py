@@ -43,7 +43,8 @@ example:
 SERVE_SHORT = "serve one scheduled Prefect deployment per source (cron from the sources file)"
 SERVE_HELP = """\
 Serve the fetch flow as one Prefect deployment per source, named fetch/<source>, on the source's
-cron schedule (and time zone), with the parameters of `ingest fetch --sources FILE --raw RAW_DIR
+cron schedule (and time zone; a source without a schedule is served without one, run on demand
+from the UI or `prefect deployment run fetch/<source>`), with the parameters of `ingest fetch --sources FILE --raw RAW_DIR
 --out OUT_DIR --source <source>`. Runs until interrupted; the schedules are paused on exit.
 
 Needs a Prefect server that outlives this process (`prefect server start`, then set
@@ -173,14 +174,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     rows = [
         {
             "deployment": f"{d.flow_name}/{d.name}",
-            "cron": d.schedules[0].schedule.cron,
-            "timezone": d.schedules[0].schedule.timezone,
+            "cron": d.schedules[0].schedule.cron if d.schedules else None,  # none: a source fetched on demand
+            "timezone": d.schedules[0].schedule.timezone if d.schedules else None,
             "parameters": d.parameters,
         }
         for d in deployments
     ]
     for r in rows:
-        out.say(f"{r['deployment']}: cron {r['cron']!r} ({r['timezone']}), sources {r['parameters']['sources']}")
+        when = f"cron {r['cron']!r} ({r['timezone']})" if r["cron"] else "on demand (no schedule)"
+        out.say(f"{r['deployment']}: {when}, sources {r['parameters']['sources']}")
     if args.dry_run:
         out.result({"ok": True, "exit_code": EXIT_OK, "deployments": rows})
         return EXIT_OK

@@ -182,12 +182,15 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         known = isinstance(e, IngestError | OSError)
-        what = str(e) if known else f"internal error: {type(e).__name__}: {e}"
-        what = " ".join(what.split())  # one line, whatever the message holds
+        text = str(e) if known else f"internal error: {type(e).__name__}: {e}"
+        # One line per problem (a sources file lists each of its problems), each line one line
+        # whatever the message holds.
+        lines = [" ".join(p.split()) for p in getattr(e, "problem_lines", [text])] if known else [" ".join(text.split())]
         hint = "" if debug or known else " (rerun with --debug for the traceback)"
-        print(f"ingest: error: {what}{hint}", file=sys.stderr)
+        for line in lines:
+            print(f"ingest: error: {line}{hint}", file=sys.stderr)
         if json_mode:
-            print(json.dumps({"ok": False, "exit_code": EXIT_ENV, "error": what}))
+            print(json.dumps({"ok": False, "exit_code": EXIT_ENV, "error": "\n".join(lines)}))
         return EXIT_ENV
 
 

@@ -11,21 +11,29 @@
     backoff_base = 1.0             # seconds; doubled each retry, with jitter
     backoff_max = 60.0
     max_retry_after = 300.0        # a longer Retry-After gives up on the URL for this run
+    max_crawl_delay = 60.0         # a longer robots.txt Crawl-delay: the host's URLs fail for this run
+    url_deadline_seconds = 600.0   # total per URL (robots.txt, turns, retries, slow bodies); then it fails
     max_redirects = 5
 
     [[sources]]
     name = "nci-leukemia"          # also the folder under RAW_DIR and the deployment name
     publisher = "NCI"
-    allowed_hosts = ["www.cancer.gov"]
+    allowed_hosts = ["www.cancer.gov"]   # "host": ports 80 (http) and 443 (https) only; "host:port": that port
     urls = ["https://www.cancer.gov/types/leukemia/patient/cll-treatment-pdq"]
-    schedule = "0 6 * * 1"         # cron (5 fields) for the deployment
+    schedule = "0 6 * * 1"         # optional cron (5 fields) for the deployment; none: fetched on demand only
     timezone = "UTC"               # of the schedule
     max_concurrent_per_host = 2    # requests in flight to one host
     min_delay_seconds = 1.0        # between two request starts to one host (robots.txt Crawl-delay wins if longer)
     content_types = ["text/html", "application/xhtml+xml"]
 
+An allowed origin is scheme + host + port: the URLs, every redirect hop and robots.txt are checked
+against ``allowed_hosts``, so a redirect to another port of an allowed host is refused unless that
+``host:port`` is listed. Every wait a server can ask for is capped (``backoff_max``,
+``max_retry_after``, ``max_crawl_delay``) and one URL never takes longer than
+``url_deadline_seconds`` in all: past it the URL fails for this run (``DeadlineExceeded``).
+
 Parsing is pure (:func:`parse_sources`); a malformed file raises :class:`SourcesFileError` naming the
-line, the source (index and name) and the field of every problem.
+line, the source (index and name) and the field of every problem, one problem per line.
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ from ingest.fetch.policy import EXTENSIONS, refusal
 
 DEFAULT_USER_AGENT = f"ingest-fetch/{__version__} (patient cancer-information pipeline; python-requests)"
 _NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[1-9][0-9]{0,4})?$")
 _TOML_POS = re.compile(r"\(at line (\d+), column \d+\)")
 _SOURCES_HEADER = re.compile(r"^\s*\[\[\s*sources\s*\]\]")
 _TABLE_HEADER = re.compile(r"^\s*\[")
@@ -73,8 +81,8 @@ def _timezone(value: str) -> str:
 
 
 def _host(value: str) -> str:
-    if not _HOST.match(value):
-        raise ValueError(f"{value!r} is not a lowercase host name (no scheme, port or path)")
+    if not _HOST.match(value) or int(value.rpartition(":")[2] if ":" in value else 1) > 65535:
+        raise ValueError(f"{value!r} is not a lowercase host name or host:port (no scheme or path)")
     return value
 
 
@@ -97,6 +105,8 @@ class FetchSettings(BaseModel):
     backoff_base: float = Field(1.0, ge=0)
     backoff_max: float = Field(60.0, ge=0)
     max_retry_after: float = Field(300.0, ge=0)
+    max_crawl_delay: float = Field(60.0, ge=0)
+    url_deadline_seconds: float = Field(600.0, gt=0)
     max_redirects: int = Field(5, ge=0, le=20)
 
     @property
@@ -114,7 +124,7 @@ class Source(BaseModel):
     publisher: str = Field(min_length=1)
     allowed_hosts: list[Annotated[str, AfterValidator(_host)]] = Field(min_length=1)
     urls: list[str] = Field(min_length=1)
-    schedule: Annotated[str, AfterValidator(_cron)]
+    schedule: Annotated[str, AfterValidator(_cron)] | None = None
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     max_concurrent_per_host: int = Field(2, ge=1, le=16)
     min_delay_seconds: float = Field(1.0, ge=0)
@@ -209,21 +219,14 @@ def _cross_checks(spec: SourcesFile) -> list[tuple[tuple[Any, ...], Any, str]]:
 def _error(
     path: str, lines: list[str], data: Any, problems: list[tuple[tuple[Any, ...], Any, str]]
 ) -> SourcesFileError:
-    """One SourcesFileError listing every problem as ``FILE:LINE: where: field: message``."""
-    rendered: list[tuple[int | None, str, str]] = []
+    """One SourcesFileError listing every problem, one per line, as ``FILE:LINE: where: field: message``
+    (``line`` and ``field`` are the first problem's; ``problem_lines`` holds every line)."""
+    rendered: list[tuple[int | None, str]] = []
     for loc, value, msg in problems:
-        line = _locate(lines, data, loc, value)
-        what = _describe(data, loc)
-        rendered.append((line, what, msg))
-    first_line, first_what, first_msg = rendered[0]
-    field = _field(problems[0][0])
-    message = f"{first_what}: {first_msg}"
-    err = SourcesFileError(path, message, line=first_line, field=field)
-    if len(rendered) > 1:
-        more = "\n".join(f"{path}:{ln if ln is not None else '?'}: {w}: {m}" for ln, w, m in rendered[1:])
-        err.args = (f"{err.args[0]}\n{more}",)
-        err.message = f"{message}\n{more}"
-    return err
+        rendered.append((_locate(lines, data, loc, value), f"{_describe(data, loc)}: {msg}"))
+    first_line, first = rendered[0]
+    more = [f"{path}:{ln if ln is not None else '?'}: {what}" for ln, what in rendered[1:]]
+    return SourcesFileError(path, "\n".join([first, *more]), line=first_line, field=_field(problems[0][0]))
 
 
 def _field(loc: tuple[Any, ...]) -> str:

@@ -8,11 +8,16 @@
     │   │                         ``fetch_failures``, keep the previous snapshot and record, go on
     │   ├── HttpStatusError           4xx other than 429 (404, 410, 403 ...) or an unexpected status
     │   ├── HostNotAllowed            the URL's host is not in the source's ``allowed_hosts``
-    │   ├── RedirectRefused           a redirect to a host not in ``allowed_hosts`` (or not http/https)
+    │   ├── RedirectRefused           a redirect to an origin (scheme, host, port) ``allowed_hosts`` does not
+    │   │                             list, not http/https, or a Location that is not a URL
     │   ├── TooManyRedirects          more hops than ``max_redirects``
     │   ├── DisallowedByRobots        robots.txt forbids it (never requested)
     │   ├── RobotsUnavailable         robots.txt answered 5xx / was unreachable: the host is off limits
     │   ├── BodyTooLarge              the body exceeds ``max_bytes`` (the download is stopped)
+    │   ├── WaitTooLong               robots.txt asks for a Crawl-delay over ``max_crawl_delay``: the host is
+    │   │                             off limits for this run
+    │   ├── DeadlineExceeded          the URL would take more than ``url_deadline_seconds`` in all (turns,
+    │   │                             retries, Retry-After, a slow body): given up for this run
     │   ├── UnexpectedContentType     the Content-Type is not one the source accepts
     │   └── RetriesExhausted          transient errors until the last attempt (or a Retry-After too long)
     └── RetryableError
@@ -28,7 +33,8 @@ from ingest.core.errors import IngestError, RetryableError
 
 
 class SourcesFileError(IngestError):
-    """The sources file cannot be used. ``str()`` is ``FILE:LINE: message`` (LINE when known)."""
+    """The sources file cannot be used. ``str()`` is ``FILE:LINE: message`` (LINE when known); a file
+    with several problems has one ``FILE:LINE: message`` line per problem, listed in ``problem_lines``."""
 
     def __init__(self, path: str, message: str, *, line: int | None = None, field: str | None = None) -> None:
         self.path = path
@@ -37,6 +43,11 @@ class SourcesFileError(IngestError):
         self.message = message
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {message}")
+
+    @property
+    def problem_lines(self) -> list[str]:
+        """One line per problem, each ``FILE:LINE: where: field: message``."""
+        return str(self).splitlines()
 
 
 class FetchError(IngestError):
@@ -85,6 +96,14 @@ class BodyTooLarge(FetchError):
 
 
 class UnexpectedContentType(FetchError):
+    pass
+
+
+class WaitTooLong(FetchError):
+    pass
+
+
+class DeadlineExceeded(FetchError):
     pass
 
 

@@ -2,7 +2,8 @@
 
 Serves a dict of ``path -> bytes`` with a strong ETag (sha256 of the body) and a Last-Modified,
 answers ``If-None-Match`` / ``If-Modified-Since`` with 304, serves ``/robots.txt``, and counts every
-request by status. Pages can be changed, removed or scripted while it runs::
+request by status. Pages can be changed, removed, scripted or slowed down (``trickle``: seconds
+between two bytes of a path's body) while it runs::
 
     with LoopbackSite(corpus_pages(CORPUS, limit=20)) as site:
         site.url("/types/leukemia")          # http://127.0.0.1:PORT/types/leukemia
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -58,6 +60,7 @@ class LoopbackSite:
         self.robots = robots
         self.content_type = content_type
         self.scripts: dict[str, Script] = {}
+        self.trickle: dict[str, float] = {}
         self.statuses: Counter[int] = Counter()
         self.paths: list[str] = []
         self.bytes_sent = 0
@@ -87,7 +90,16 @@ class LoopbackSite:
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                delay = site.trickle.get(urlsplit(self.path).path)
+                if not delay:
+                    self.wfile.write(body)
+                    return
+                try:  # one byte at a time (the handler's wfile is unbuffered)
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        time.sleep(delay)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
@@ -152,8 +164,10 @@ class LoopbackSite:
 
 
 def loopback_sources_toml(urls: list[str], *, backoff_base: float = 0.05, max_attempts: int | None = None) -> str:
-    """A sources file for the loopback site: one NCI source on 127.0.0.1, no politeness delay."""
+    """A sources file for the loopback site: one NCI source on 127.0.0.1 (its ``host:port`` origins
+    from ``urls``), no politeness delay."""
     attempts = f"max_attempts = {max_attempts}\n" if max_attempts is not None else ""
+    origins = sorted({urlsplit(u).netloc for u in urls}) or ["127.0.0.1"]
     return f"""
 [fetch]
 backoff_base = {backoff_base}
@@ -161,7 +175,7 @@ backoff_base = {backoff_base}
 [[sources]]
 name = "nci-loopback"
 publisher = "NCI"
-allowed_hosts = ["127.0.0.1"]
+allowed_hosts = {json.dumps(origins)}
 urls = {json.dumps(urls)}
 schedule = "0 6 * * 1"
 max_concurrent_per_host = 4

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import Enum
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote_from_bytes, urljoin, urlsplit
 
 #: Media types the fetcher can store, with the extension the normalizer dispatches on.
 EXTENSIONS: dict[str, str] = {
@@ -20,6 +20,7 @@ EXTENSIONS: dict[str, str] = {
     "text/xml": ".xml",
 }
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 OK_STATUSES = frozenset({200, 203})
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -73,11 +74,22 @@ def hostname(url: str) -> str:
         return ""
 
 
+def split_host_entry(entry: str) -> tuple[str, int | None]:
+    """An ``allowed_hosts`` entry -> (host, port): ``"www.cancer.gov"`` -> ``("www.cancer.gov", None)``,
+    ``"127.0.0.1:8000"`` -> ``("127.0.0.1", 8000)``."""
+    host, sep, port = entry.rpartition(":")
+    if sep and port.isdigit():
+        return host, int(port)
+    return entry, None
+
+
 def refusal(url: str, allowed_hosts: frozenset[str] | set[str]) -> str | None:
     """Why ``url`` must not be requested, or None when it may be.
 
-    Only http(s) URLs without credentials whose host is listed in ``allowed_hosts`` (exactly, so an
-    internal address is only reachable when it is listed itself).
+    Only http(s) URLs without credentials whose origin (scheme, host, port) ``allowed_hosts`` lists:
+    an entry ``host`` allows that host on its scheme's default port only (80 for http, 443 for
+    https), an entry ``host:port`` allows that port (for http and https). Hosts match exactly, so
+    an internal address is only reachable when it is listed itself, and only on the ports listed.
 
     >>> refusal("https://www.cancer.gov/types", {"www.cancer.gov"}) is None
     True
@@ -85,39 +97,88 @@ def refusal(url: str, allowed_hosts: frozenset[str] | set[str]) -> str | None:
     "host 'evil.example' is not in allowed_hosts"
     >>> refusal("file:///etc/passwd", {"www.cancer.gov"})
     "scheme 'file' is not http or https"
+    >>> refusal("http://127.0.0.1:8000/x", {"127.0.0.1:8000"}) is None
+    True
+    >>> refusal("http://127.0.0.1:9000/x", {"127.0.0.1:8000"})  # doctest: +ELLIPSIS
+    "http://127.0.0.1:9000 is not an allowed origin: allowed_hosts lists '127.0.0.1:8000' for this host ..."
     """
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a bad port
+        port = parts.port
     except ValueError as e:
         return f"malformed URL: {e}"
-    if parts.scheme not in ("http", "https"):
+    if parts.scheme not in DEFAULT_PORTS:
         return f"scheme {parts.scheme!r} is not http or https"
     if parts.username is not None or parts.password is not None:
         return "URL carries credentials"
     host = hostname(url)
     if not host:
         return "URL has no host"
-    if host not in allowed_hosts:
+    default = DEFAULT_PORTS[parts.scheme]
+    port = default if port is None else port
+    if f"{host}:{port}" in allowed_hosts or (port == default and host in allowed_hosts):
+        return None
+    listed = sorted(e for e in allowed_hosts if split_host_entry(e)[0] == host)
+    if not listed:
         return f"host {host!r} is not in allowed_hosts"
-    return None
+    return (
+        f"{parts.scheme}://{host}:{port} is not an allowed origin: allowed_hosts lists "
+        f"{', '.join(map(repr, listed))} for this host (a host without a port means port 80 for http and 443 "
+        f"for https only); add '{host}:{port}' to allow it"
+    )
+
+
+def entry_hosts(allowed_hosts: frozenset[str] | set[str] | list[str]) -> list[str]:
+    """The host names of ``allowed_hosts`` entries (ports dropped, duplicates removed, in order)."""
+    return list(dict.fromkeys(split_host_entry(e)[0] for e in allowed_hosts))
+
+
+_HEADER_SAFE = bytes(range(0x21, 0x7F))  # printable ASCII stays as it is (``%`` included: already encoded)
+
+
+def decode_location(value: str | bytes) -> str:
+    """A ``Location`` header as an ASCII string: its bytes (http.client hands them over decoded as
+    latin-1, as HTTP defines) with every byte outside printable ASCII percent-encoded, so a UTF-8
+    path becomes ``%C3%A9`` and a stray latin-1 byte ``%E9``; never raises.
+
+    >>> decode_location("/caf\xc3\xa9 au lait"), decode_location("/caf\xe9")
+    ('/caf%C3%A9%20au%20lait', '/caf%E9')
+    """
+    if isinstance(value, str):
+        try:
+            raw = value.encode("latin-1")
+        except UnicodeEncodeError:  # not from the wire (a mock, a library that decoded it as UTF-8)
+            raw = value.encode("utf-8", errors="surrogateescape")
+    else:
+        raw = value
+    return quote_from_bytes(raw.strip(b" \t\r\n"), safe=_HEADER_SAFE)
 
 
 def resolve_location(current_url: str, location: str) -> str:
-    """The absolute URL of a redirect's ``Location`` (relative to the URL that answered), no fragment."""
-    return urljoin(current_url, location.strip()).split("#", 1)[0]
+    """The absolute URL of a redirect's ``Location`` (relative to the URL that answered), no fragment;
+    ``ValueError`` when it cannot be a URL (``http://[::1``)."""
+    target = urljoin(current_url, location.strip()).split("#", 1)[0]
+    urlsplit(target).port  # noqa: B018 - raises ValueError for a bad host or port
+    return target
 
 
 def robots_url(url: str) -> str:
-    """``scheme://host[:port]/robots.txt`` for ``url``."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/robots.txt"
+    """``scheme://host[:port]/robots.txt`` for ``url`` (a default port left out)."""
+    return f"{origin(url)}/robots.txt"
 
 
 def origin(url: str) -> str:
-    """``scheme://host[:port]``: the key robots.txt rules and politeness apply to."""
+    """``scheme://host[:port]``: the key robots.txt rules and politeness apply to; the host in lower
+    case, a default port (80 for http, 443 for https) left out, so ``https://h:443`` is ``https://h``."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1].lower()}"
+    host = parts.netloc.rsplit("@", 1)[-1].lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port == DEFAULT_PORTS.get(parts.scheme):
+        host = host.rsplit(":", 1)[0]
+    return f"{parts.scheme}://{host}"
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

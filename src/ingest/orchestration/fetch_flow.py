@@ -141,7 +141,8 @@ def build_deployments(
     names: Sequence[str] | None = None,
 ) -> list[RunnerDeployment]:
     """One deployment of :func:`fetch_flow` per source, named after it, on its cron schedule (in its
-    time zone), fetching only that source. Builds objects only: nothing is sent to a Prefect server."""
+    time zone; none for a source without ``schedule``: run on demand), fetching only that source.
+    Builds objects only: nothing is sent to a Prefect server."""
     from prefect.client.schemas.schedules import CronSchedule
 
     deployments = []
@@ -149,7 +150,7 @@ def build_deployments(
         deployments.append(
             fetch_flow.to_deployment(
                 name=source.name,
-                schedules=[CronSchedule(cron=source.schedule, timezone=source.timezone)],
+                schedules=[CronSchedule(cron=source.schedule, timezone=source.timezone)] if source.schedule else [],
                 parameters=deployment_parameters(sources_file, raw_dir, out_dir, source),
                 description=f"Re-fetch the {len(source.urls)} {source.publisher} pages of {source.name!r}, "
                 "normalize what changed, publish.",
