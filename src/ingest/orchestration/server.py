@@ -212,6 +212,12 @@ def _preload() -> None:
             pass
 
 
+def temporary_api_url() -> str | None:
+    """The early temporary server's API URL while there is one (a flow run on it reaches nothing that
+    outlives this process)."""
+    return _server.api_url if _server is not None else None
+
+
 def discard() -> None:
     """Stop the early server unused (the flow must not hand its loopback URL to other machines)."""
     global _server
