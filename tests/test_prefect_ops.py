@@ -162,16 +162,23 @@ def site() -> Iterator[LoopbackSite]:
         yield s
 
 
-def run_deployment(client: Any, name: str, parameters: dict[str, Any] | None = None, timeout: float = RUN_TIMEOUT):
-    """Create a run of deployment ``name`` through the API, as the UI's "Quick run" does; its final state."""
+def start_run(client: Any, name: str, parameters: dict[str, Any] | None = None) -> Any:
+    """Create a run of deployment ``name`` through the API, as the UI's "Quick run" does."""
     deployment = client.read_deployment_by_name(name)
-    run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters or {})
+    return client.create_flow_run_from_deployment(deployment.id, parameters=parameters or {})
 
+
+def wait_until_final(client: Any, run: Any, timeout: float = RUN_TIMEOUT) -> Any:
     def final() -> Any:
         r = client.read_flow_run(run.id)
         return r if r.state is not None and r.state.is_final() else None
 
-    return wait_for(final, timeout, f"run of {name} to end", interval=1.0)
+    return wait_for(final, timeout, f"run {run.name} to end", interval=1.0)
+
+
+def run_deployment(client: Any, name: str, parameters: dict[str, Any] | None = None) -> Any:
+    """A run of deployment ``name`` created through the API, once it has ended."""
+    return wait_until_final(client, start_run(client, name, parameters))
 
 
 def read_events(client: Any, prefix: str, since: Any) -> list[Any]:
@@ -260,16 +267,18 @@ def test_a_run_with_a_404_says_so_in_its_state_and_fails_when_asked_to(client, s
     assert failed.state.type.value == "FAILED", failed.state.message
     assert failed.state.message.startswith("1 URL failed; published 3, withdrawn 0"), failed.state.message
 
-    def events() -> dict[str, list[Any]]:
-        got = read_events(client, "ingest.", since)
-        by: dict[str, list[Any]] = {}
-        for e in got:
-            by.setdefault(e.event, []).append(e)
-        return by if "ingest.fetch.failed" in by and "ingest.record.added" in by else {}
+    gone_url = f"ingest.url.{site.url('/types/gone')}"
 
-    by_name = wait_for(events, 90, "the runs' events to be stored")
-    gone = [e for e in by_name["ingest.fetch.failed"] if e.resource.id == f"ingest.url.{site.url('/types/gone')}"]
-    assert len(gone) == 2, [e.resource.id for e in by_name["ingest.fetch.failed"]]
+    def events() -> dict[str, list[Any]]:
+        by: dict[str, list[Any]] = {}
+        for e in read_events(client, "ingest.", since):
+            by.setdefault(e.event, []).append(e)
+        two_failures = sum(e.resource.id == gone_url for e in by.get("ingest.fetch.failed", [])) == 2
+        return by if two_failures and "ingest.record.added" in by else {}
+
+    by_name = wait_for(events, 90, "the runs' events to be stored (one record added, a failed URL per run)")
+    gone = by_name["ingest.fetch.failed"]
+    assert {e.resource.id for e in gone} == {gone_url}
     assert gone[0].payload["status"] == 404 and gone[0].payload["source"] == "acs-weekly"
     [added] = by_name["ingest.record.added"]
     record_id = added.payload["id"]
@@ -293,6 +302,7 @@ def test_prefect_yaml_deployments_run_on_a_process_worker_started_from_another_f
 ) -> None:
     checkout = tmp_path / "checkout"
     shutil.copytree(ROOT / "flows", checkout / "flows", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "raw", checkout / "raw")
     shutil.copy2(ROOT / "prefect.yaml", checkout / "prefect.yaml")
     # the names prefect.yaml deploys, on the loopback site
     (checkout / "sources.toml").write_text(sources_toml(site, "nci-leukemia", "acs-leukemia-mds"))
@@ -307,14 +317,16 @@ def test_prefect_yaml_deployments_run_on_a_process_worker_started_from_another_f
     worker = subprocess.Popen(prefect + ["worker", "start", "--pool", "ingest"], cwd=elsewhere,
                               env={**env, "INGEST_HOME": str(checkout)}, stdout=log, stderr=subprocess.STDOUT)
     try:
-        fetch = run_deployment(client, "fetch/nci-leukemia")
+        # side by side (their OUT_DIRs differ); relative parameters are resolved in INGEST_HOME
+        runs = [start_run(client, "fetch/nci-leukemia"),
+                start_run(client, "normalize/folder", {"raw_dirs": ["raw"], "out_dir": "normalized"})]
+        fetch, normalize = (wait_until_final(client, r) for r in runs)
         assert (fetch.state.type.value, fetch.state.name) == ("COMPLETED", "Completed"), (
             fetch.state.message, (tmp_path / "worker.log").read_text()[-3000:])
-        out = checkout / "fetched" / "normalized"
-        assert len(load_manifest(out)["records"]) == 2
-        normalize = run_deployment(client, "normalize/folder")
-        assert (normalize.state.type.value, normalize.state.message) == ("COMPLETED", "published 2, withdrawn 0"), (
+        assert len(load_manifest(checkout / "fetched" / "normalized")["records"]) == 2
+        assert (normalize.state.type.value, normalize.state.message) == ("COMPLETED", "published 5 (5 added), withdrawn 0"), (
             normalize.state.message, (tmp_path / "worker.log").read_text()[-3000:])
+        assert len(load_manifest(checkout / "normalized")["records"]) == 5
     finally:
         stop(worker)
         log.close()

@@ -183,7 +183,7 @@ def test_every_flow_run_writes_report_md_and_a_prefect_markdown_artifact(
     assert (row["source"], row["input"], row["kind"]) == ("nci", "raw/nci/b.txt", "EmptyInput")
 
 
-def test_quarantine_and_fetch_failure_tables_list_at_most_max_listed_rows_then_say_how_many_more() -> None:
+def test_quarantine_and_fetch_failure_lists_hold_at_most_max_listed_entries_then_say_how_many_more() -> None:
     from ingest.orchestration.report import MAX_LISTED
 
     n = MAX_LISTED + 2
@@ -197,12 +197,11 @@ def test_quarantine_and_fetch_failure_tables_list_at_most_max_listed_rows_then_s
     text = render_markdown(build_report_data(None, now, []), summary={"written": 0, "unchanged": 0},
                            out_dir="normalized", started=dt.datetime(2026, 1, 2, tzinfo=dt.UTC), duration=1.0,
                            pipeline_version="x", run_name="r", source_seconds={})
-    assert f"## Quarantined ({n})\n\n| source | input | stage | kind | reason |\n|---|---|---|---|---|\n" in text
-    assert "| acs | raw/acs/000.html | decode | EmptyInput | the file is empty |" in text
-    assert text.count("| EmptyInput |") == MAX_LISTED
+    assert f"## Quarantined ({n})\n\n- **acs** `raw/acs/000.html`: decode, EmptyInput: the file is empty\n" in text
+    assert text.count(", EmptyInput: ") == MAX_LISTED
     assert "\n… and 2 more (see manifest.json)." in text
-    assert "## Fetch failures (3)\n\n| source | url or input | reason |\n|---|---|---|\n" in text
-    assert "| nci | https://www.cancer.gov/p2 | HTTP 404 |" in text
+    assert "## Fetch failures (3)\n\n- **nci** https://www.cancer.gov/p0: HTTP 404\n" in text
+    assert "- **nci** https://www.cancer.gov/p2: HTTP 404" in text
 
 
 def test_slim_outcomes_with_removal_summaries_give_the_same_top_removals_as_full_records(tmp_path) -> None:

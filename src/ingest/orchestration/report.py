@@ -276,15 +276,16 @@ def render_markdown(data: ReportData, *, summary: dict[str, Any], out_dir: str, 
     lines.append("new / updated / unchanged compare each record with the previous run's manifest; removed = "
                  "records of inputs that are gone; duplicates = inputs published under another input's record.")
 
+    # Lists, not tables: long inputs and reasons wrap (a wide table is cut off in the Prefect UI).
     lines += _listing(
-        "Quarantined", ("source", "input", "stage", "kind", "reason"), data.quarantined,
-        lambda q: (md(q["source"]), md(q.get("input")), md(q.get("stage")), md(q.get("kind")),
-                   md(q.get("reason"), 240)),
+        "Quarantined", data.quarantined,
+        lambda q: f"**{md(q['source'])}** {code(q.get('input'), 200)}: {md(q.get('stage'))}, "
+                  f"{md(q.get('kind'))}: {md(q.get('reason'), 240)}",
     )
     lines += _listing(
-        "Fetch failures", ("source", "url or input", "reason"), data.fetch_failures,
-        lambda f: (md(f["source"]), md(f.get("url") or f.get("input") or ""),
-                   md(f.get("reason") or f.get("error") or "", 240)),
+        "Fetch failures", data.fetch_failures,
+        lambda f: f"**{md(f['source'])}** {md(f.get('url') or f.get('input') or '', 300)}: "
+                  f"{md(f.get('reason') or f.get('error') or '', 240)}",
     )
 
     lines += ["", "## Most frequent removals", ""]
@@ -399,8 +400,9 @@ class RunReport:
             description=where + _counts(summary),
         ).create(_sync=True)  # type: ignore[call-arg]
         rows = [
-            {"source": source_of(str(q.get("input", ""))), "input": str(q.get("input")), "stage": str(q.get("stage")),
-             "kind": str(q.get("kind")), "reason": " ".join(str(q.get("reason")).split())[:300]}
+            # short columns first: the UI's table does not wrap, a long input would push the reason out of view
+            {"source": source_of(str(q.get("input", ""))), "kind": str(q.get("kind")), "stage": str(q.get("stage")),
+             "reason": " ".join(str(q.get("reason")).split())[:200], "input": str(q.get("input"))}
             for q in (summary.get("quarantined_outcomes") or [])[:MAX_TABLE_ROWS]
         ]
         n = int(summary.get("quarantined") or 0)
@@ -430,13 +432,12 @@ def _counts(summary: dict[str, Any]) -> str:
     return f"published {summary.get('published', 0)}, quarantined {summary.get('quarantined', 0)}"
 
 
-def _listing(title: str, header: tuple[str, ...], entries: list[dict], cells) -> list[str]:
-    """A "## title (n)" section with a table of at most MAX_LISTED rows; nothing when empty."""
+def _listing(title: str, entries: list[dict], item) -> list[str]:
+    """A "## title (n)" section listing at most MAX_LISTED entries; nothing when empty."""
     if not entries:
         return []
-    out = ["", f"## {title} ({len(entries)})", "", "| " + " | ".join(header) + " |",
-           "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(cells(e)) + " |" for e in entries[:MAX_LISTED]]
+    out = ["", f"## {title} ({len(entries)})", ""]
+    out += ["- " + item(e) for e in entries[:MAX_LISTED]]
     if len(entries) > MAX_LISTED:
         out.append(f"\n… and {len(entries) - MAX_LISTED} more (see manifest.json).")
     return out
