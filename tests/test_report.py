@@ -4,6 +4,8 @@ flow writes OUT_DIR/report.md and a Prefect markdown artifact; `ingest validate`
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -40,16 +42,24 @@ def test_an_inputs_source_is_its_folder_under_the_raw_folder(input_name, source)
 
 
 @pytest.mark.parametrize(
-    ("out_dir", "kind", "key"),
+    ("out_dir", "what", "key"),
     [
-        ("normalized", "normalize", "normalize-report-normalized"),
-        ("/data/Out_Dir 2/", "normalize", "normalize-report-out-dir-2"),
-        ("__", "fetch", "fetch-report-out"),
+        ("/data/normalized", "report", "ingest-report-normalized-7b855030"),
+        ("/data/Out_Dir 2/", "quarantined", "ingest-quarantined-out-dir-2-92c2dd64"),
+        ("/__", "report", "ingest-report-out-"),
     ],
     ids=["plain", "mixed-case-and-spaces", "nothing-left"],
 )
-def test_artifact_keys_are_lowercase_letters_digits_and_dashes(out_dir, kind, key) -> None:
-    assert artifact_key(out_dir, kind) == key
+def test_artifact_keys_are_lowercase_letters_digits_and_dashes(out_dir, what, key) -> None:
+    assert artifact_key(out_dir, what).startswith(key)
+    assert re.fullmatch(r"[a-z0-9-]+", artifact_key(out_dir, what))
+
+
+def test_each_out_dir_has_its_own_artifact_key_the_same_on_every_run(tmp_path: Path, monkeypatch) -> None:
+    a, b = tmp_path / "a" / "normalized", tmp_path / "b" / "normalized"
+    assert artifact_key(a) != artifact_key(b), "two OUT_DIRs called normalized"
+    monkeypatch.chdir(tmp_path)
+    assert artifact_key("a/normalized") == artifact_key(a), "relative or absolute: the same folder"
 
 
 @pytest.mark.parametrize(
@@ -166,9 +176,14 @@ def test_every_flow_run_writes_report_md_and_a_prefect_markdown_artifact(
     assert artifact is not None and artifact.type == "markdown"
     assert artifact.data == second
     assert "published 2, quarantined 1" in (artifact.description or "")
+    assert artifact_key(out) in second, "the report names its artifact"
+    table = Artifact.get(artifact_key(out, "quarantined"))
+    assert table is not None and table.type == "table"
+    [row] = json.loads(table.data)
+    assert (row["source"], row["input"], row["kind"]) == ("nci", "raw/nci/b.txt", "EmptyInput")
 
 
-def test_quarantine_and_fetch_failure_tables_list_at_most_max_listed_rows_then_say_how_many_more() -> None:
+def test_quarantine_and_fetch_failure_lists_hold_at_most_max_listed_entries_then_say_how_many_more() -> None:
     from ingest.orchestration.report import MAX_LISTED
 
     n = MAX_LISTED + 2
@@ -182,12 +197,11 @@ def test_quarantine_and_fetch_failure_tables_list_at_most_max_listed_rows_then_s
     text = render_markdown(build_report_data(None, now, []), summary={"written": 0, "unchanged": 0},
                            out_dir="normalized", started=dt.datetime(2026, 1, 2, tzinfo=dt.UTC), duration=1.0,
                            pipeline_version="x", run_name="r", source_seconds={})
-    assert f"## Quarantined ({n})\n\n| source | input | stage | kind | reason |\n|---|---|---|---|---|\n" in text
-    assert "| acs | raw/acs/000.html | decode | EmptyInput | the file is empty |" in text
-    assert text.count("| EmptyInput |") == MAX_LISTED
+    assert f"## Quarantined ({n})\n\n- **acs** `raw/acs/000.html`: decode, EmptyInput: the file is empty\n" in text
+    assert text.count(", EmptyInput: ") == MAX_LISTED
     assert "\n… and 2 more (see manifest.json)." in text
-    assert "## Fetch failures (3)\n\n| source | url or input | reason |\n|---|---|---|\n" in text
-    assert "| nci | https://www.cancer.gov/p2 | HTTP 404 |" in text
+    assert "## Fetch failures (3)\n\n- **nci** https://www.cancer.gov/p0: HTTP 404\n" in text
+    assert "- **nci** https://www.cancer.gov/p2: HTTP 404" in text
 
 
 def test_slim_outcomes_with_removal_summaries_give_the_same_top_removals_as_full_records(tmp_path) -> None:

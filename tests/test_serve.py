@@ -1,5 +1,6 @@
-"""Scheduling: one deployment per source with its cron and parameters (built, never served), a
-prefect.yaml in step with sources.toml, and the CLI's `serve` / `fetch` usage errors."""
+"""Scheduling: one deployment per source with its cron and parameters plus normalize/folder (built,
+never served: tests/test_prefect_ops.py serves and runs them), a prefect.yaml in step with
+sources.toml, and the CLI's `serve` / `fetch` usage errors."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import yaml
 from ingest.cli import main as cli
 from ingest.fetch.config import load_sources, parse_sources
 from ingest.orchestration.fetch_flow import build_deployments, fetch_flow
+from ingest.orchestration.normalize_flow import normalize_flow
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "sources.toml"
@@ -45,7 +47,7 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 def test_each_source_becomes_a_deployment_on_its_own_cron_with_its_own_parameters(tmp_path: Path) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text(TWO)
-    deployments = build_deployments(parse_sources(TWO), sources, tmp_path / "raw", tmp_path / "out")
+    *deployments, normalize = build_deployments(parse_sources(TWO), sources, tmp_path / "raw", tmp_path / "out")
     got = [
         (d.name, d.flow_name, d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone, d.concurrency_limit)
         for d in deployments
@@ -60,15 +62,21 @@ def test_each_source_becomes_a_deployment_on_its_own_cron_with_its_own_parameter
         "out_dir": str((tmp_path / "out").resolve()),
         "sources": ["acs-leukemia"],
     }
-    assert all(d.entrypoint.endswith("fetch_flow.py:fetch_flow") for d in deployments)
+    # module paths: a runner or worker imports them from whatever folder it runs in
+    assert all(d.entrypoint == "ingest.orchestration.fetch_flow.fetch_flow" for d in deployments)
     assert "ACS" in deployments[1].tags
     # The parameters are exactly the flow's: a scheduled run calls fetch_flow(**parameters).
     assert set(deployments[0].parameters) <= set(fetch_flow.parameters.properties)
+    assert (normalize.flow_name, normalize.name, normalize.schedules) == ("normalize", "folder", [])
+    assert normalize.entrypoint == "ingest.orchestration.normalize_flow.normalize_flow"
+    assert normalize.parameters == {"raw_dirs": [str((tmp_path / "raw").resolve())],
+                                    "out_dir": str((tmp_path / "out").resolve())}
+    assert set(normalize.parameters) <= set(normalize_flow.parameters.properties)
 
 
 def test_only_the_named_sources_are_built() -> None:
     deployments = build_deployments(parse_sources(TWO), SOURCES, Path("raw"), Path("out"), ["acs-leukemia"])
-    assert [d.name for d in deployments] == ["acs-leukemia"]
+    assert [d.name for d in deployments] == ["acs-leukemia", "folder"]
 
 
 def test_prefect_yaml_deploys_every_source_of_sources_toml_on_the_same_schedule() -> None:
@@ -78,7 +86,10 @@ def test_prefect_yaml_deploys_every_source_of_sources_toml_on_the_same_schedule(
     model = PrefectYamlModel.model_validate(config)  # what `prefect deploy` parses
     spec = load_sources(SOURCES)
     by_name = {d.name: d for d in model.deployments}
-    assert list(by_name) == [s.name for s in spec.sources]
+    assert list(by_name) == [s.name for s in spec.sources] + ["folder"]
+    normalize = by_name.pop("folder")
+    assert normalize.entrypoint == "flows/normalize_flow.py:normalize_flow" and not normalize.schedules
+    assert set(normalize.parameters) == {"raw_dirs", "out_dir"} <= set(normalize_flow.parameters.properties)
     for s in spec.sources:
         d = by_name[s.name]
         if s.schedule is None:  # fetched on demand: no schedule in prefect.yaml either
@@ -90,7 +101,7 @@ def test_prefect_yaml_deploys_every_source_of_sources_toml_on_the_same_schedule(
         assert d.parameters["sources"] == [s.name] and d.parameters["sources_file"] == "sources.toml"
         assert set(d.parameters) <= set(fetch_flow.parameters.properties)
         assert d.work_pool.name == "ingest" and d.concurrency_limit == 1
-    assert (ROOT / "flows" / "fetch_flow.py").is_file()
+    assert (ROOT / "flows" / "fetch_flow.py").is_file() and (ROOT / "flows" / "normalize_flow.py").is_file()
 
 
 def test_serve_dry_run_lists_the_deployments_without_serving(capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,7 +110,19 @@ def test_serve_dry_run_lists_the_deployments_without_serving(capsys: pytest.Capt
     assert code == 0
     assert out.splitlines() == [
         f"fetch/{s.name}: cron {s.schedule!r} ({s.timezone}), sources [{s.name!r}]" for s in spec.sources
-    ]
+    ] + [f"normalize/folder: on demand, raw_dirs [{str(Path('fetched/raw').resolve())!r}] -> out_dir "
+         f"{str(Path('fetched/normalized').resolve())!r}"]
+
+
+def test_serve_without_a_prefect_server_says_it_needs_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr("ingest.cli.common.prefect_api_url", lambda: None)
+    code, _, err = run_main(["serve", "--sources", str(SOURCES)], capsys)
+    assert code == 2
+    assert err.startswith("ingest: error: ingest serve needs a Prefect server that outlives it")
+    assert "PREFECT_API_URL" in err
 
 
 USAGE_ERRORS = {

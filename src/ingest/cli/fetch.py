@@ -40,12 +40,20 @@ example:
   ingest fetch --sources sources.toml --raw fetched/raw --out fetched/normalized
 """
 
-SERVE_SHORT = "serve one scheduled Prefect deployment per source (cron from the sources file)"
+SERVE_SHORT = "serve one scheduled Prefect deployment per source (cron from the sources file) and normalize/folder"
 SERVE_HELP = """\
 Serve the fetch flow as one Prefect deployment per source, named fetch/<source>, on the source's
 cron schedule (and time zone; a source without a schedule is served without one, run on demand
 from the UI or `prefect deployment run fetch/<source>`), with the parameters of `ingest fetch --sources FILE --raw RAW_DIR
---out OUT_DIR --source <source>`. Runs until interrupted; the schedules are paused on exit.
+--out OUT_DIR --source <source>`; and normalize/folder, which normalizes raw_dirs (default: RAW_DIR)
+into out_dir (default: OUT_DIR) when triggered (UI, `prefect deployment run normalize/folder`).
+Runs until interrupted; the schedules are paused on exit. Flow runs execute in subprocesses of this
+one, which imports them as modules (ingest.orchestration.*): start it from any folder.
+
+A run that quarantined inputs or had URLs fail ends in the state CompletedWithProblems, with a
+message such as "1 quarantined, 2 URLs failed; published ..."; the flow parameter fail_on_problems
+makes it Failed instead. Runs emit Prefect events (ingest.record.added/updated/withdrawn,
+ingest.input.quarantined, ingest.fetch.failed; README "Operating a run").
 
 Needs a Prefect server that outlives this process (`prefect server start`, then set
 PREFECT_API_URL). To deploy to a work pool instead, see prefect.yaml and the README.
@@ -54,7 +62,8 @@ PREFECT_API_URL). To deploy to a work pool instead, see prefect.yaml and the REA
 SERVE_EXIT = """\
 exit codes:
   0  stopped cleanly (or --dry-run)
-  2  usage or environment error: malformed sources file, unknown --source, unreachable PREFECT_API_URL
+  2  usage or environment error: malformed sources file, unknown --source, PREFECT_API_URL not set
+     or unreachable
 
 example:
   ingest serve --sources sources.toml --raw fetched/raw --out fetched/normalized
@@ -159,7 +168,7 @@ def print_fetch_summary(result: dict[str, Any], args: argparse.Namespace) -> int
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ingest.cli.common import EXIT_OK, start_prefect, ui
+    from ingest.cli.common import EXIT_OK, UsageError, prefect_api_url, start_prefect, ui
     from ingest.fetch.config import load_sources
 
     spec = load_sources(args.sources)
@@ -167,22 +176,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _check_dirs(args.raw, args.out)
     out = ui(args)
     if not args.dry_run:
+        if not prefect_api_url():
+            raise UsageError(
+                "ingest serve needs a Prefect server that outlives it (schedules, the UI): run `prefect server "
+                "start` and set PREFECT_API_URL=http://127.0.0.1:4200/api"
+            )
         start_prefect(args)
     from ingest.orchestration.fetch_flow import build_deployments
 
     deployments = build_deployments(spec, args.sources, args.raw, args.out, args.source)
-    rows = [
-        {
+    rows = []
+    for d in deployments:
+        schedule = d.schedules[0].schedule if d.schedules else None
+        rows.append({
             "deployment": f"{d.flow_name}/{d.name}",
-            "cron": d.schedules[0].schedule.cron if d.schedules else None,  # none: a source fetched on demand
-            "timezone": d.schedules[0].schedule.timezone if d.schedules else None,
+            "cron": getattr(schedule, "cron", None),
+            "timezone": getattr(schedule, "timezone", None),
+            "entrypoint": d.entrypoint,
             "parameters": d.parameters,
-        }
-        for d in deployments
-    ]
+        })
     for r in rows:
-        when = f"cron {r['cron']!r} ({r['timezone']})" if r["cron"] else "on demand (no schedule)"
-        out.say(f"{r['deployment']}: {when}, sources {r['parameters']['sources']}")
+        p = r["parameters"]
+        if r["cron"]:
+            out.say(f"{r['deployment']}: cron {r['cron']!r} ({r['timezone']}), sources {p['sources']}")
+        elif "sources" in p:
+            out.say(f"{r['deployment']}: on demand (no schedule), sources {p['sources']}")
+        else:
+            out.say(f"{r['deployment']}: on demand, raw_dirs {p['raw_dirs']} -> out_dir {p['out_dir']!r}")
     if args.dry_run:
         out.result({"ok": True, "exit_code": EXIT_OK, "deployments": rows})
         return EXIT_OK

@@ -28,9 +28,10 @@ import contextlib
 import difflib
 import json
 import os
+import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NoReturn
 
@@ -43,6 +44,8 @@ exit codes:
   0  ok
   1  an input was quarantined (normalize, inspect) or a problem was found (validate)
   2  usage or environment error (one line on stderr; --debug for the traceback)
+  130, 143  stopped by Ctrl-C or SIGTERM: the temporary Prefect server and the worker processes
+     are stopped too; what was published stays complete (rerun to finish)
 
 Run `ingest COMMAND --help` for a command's arguments and outputs.
 """
@@ -165,24 +168,77 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM (or SIGHUP) arrived: unwinds the run like Ctrl-C, so that its children are stopped."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise :class:`Terminated` in the main thread while a command runs (Prefect's
+    flow engine marks the run crashed and re-raises it); with-blocks then stop the worker processes
+    and exit handlers the temporary server. The default action would end the process on the spot and
+    leave them running."""
+    previous = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is None:
+            continue
+        try:
+            previous[sig] = signal.signal(sig, _terminate)
+        except ValueError:  # not the main thread (a test harness): leave signals alone
+            pass
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(sig, handler)
+
+
+#: Prefect's own temporary server gave up (its message starts so; it says nothing of what to do).
+PREFECT_SERVER_TIMEOUT = "Timed out while attempting to connect to ephemeral Prefect API server"
+
+
+def describe(e: BaseException) -> tuple[str, bool]:
+    """``(one-line message, known)`` for an error; known errors get no "internal error" prefix."""
+    if isinstance(e, RuntimeError) and str(e).startswith(PREFECT_SERVER_TIMEOUT):
+        from ingest.orchestration.server import timeout_message
+
+        return timeout_message(None), True
+    known = isinstance(e, IngestError | OSError)
+    return (str(e) if known else f"internal error: {type(e).__name__}: {e}"), known
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser(argv).parse_args(argv)
     debug = getattr(args, "debug", False)
     json_mode = getattr(args, "json", False)
     try:
-        return COMMANDS[args.command].run(args)
+        with _stop_on_signals():
+            return COMMANDS[args.command].run(args)
     except BrokenPipeError:  # `ingest list | head`: the reader left; no traceback, no second error
         with contextlib.suppress(OSError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
     except KeyboardInterrupt:
-        print("ingest: interrupted", file=sys.stderr)
+        print("ingest: interrupted (what was published stays complete; rerun to finish)", file=sys.stderr)
         return 130
+    except Terminated as e:
+        name = signal.Signals(e.signum).name
+        print(f"ingest: stopped by {name} before the run finished (what was published stays complete; "
+              "rerun to finish)", file=sys.stderr)
+        return 128 + e.signum
     except Exception as e:  # noqa: BLE001 - the one place that turns errors into exit codes
         if debug:
             traceback.print_exc()
-        known = isinstance(e, IngestError | OSError)
-        text = str(e) if known else f"internal error: {type(e).__name__}: {e}"
+        text, known = describe(e)
         # One line per problem (a sources file lists each of its problems), each line one line
         # whatever the message holds.
         lines = [" ".join(p.split()) for p in getattr(e, "problem_lines", [text])] if known else [" ".join(text.split())]

@@ -42,13 +42,16 @@ Outputs:
   OUT_DIR/history/<id>/v<N>.json  every earlier version, and the last version of withdrawn records
   OUT_DIR/report.md           the run report (per source: published, new, updated, unchanged,
                               quarantined with reasons; most frequent removals); rewritten every
-                              run, also published as the Prefect artifact normalize-report-<OUT_DIR>
+                              run, also published as the Prefect artifact
+                              ingest-report-<OUT_DIR name>-<hash> (the report names it)
   stderr                      progress: a bar on a terminal, a plain line every 10 s otherwise
   stdout                      "published N (written W, unchanged U), quarantined Q, withdrawn S"
                               then one "QUARANTINED input: stage: reason" line per quarantined input
                               (--json: the summary as one JSON object; --quiet: the QUARANTINED lines)
 
 If PREFECT_API_URL is set, the server's /health must answer within a few seconds, else exit 2.
+Without it, the temporary server must start within 120 s (a first run creates its database), or
+PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS when set, else exit 2 naming that setting.
 One run per OUT_DIR: a second run refuses (exit 2, naming the holder's pid) unless --wait-lock.
 Inputs over --max-input-bytes are quarantined without being read.
 

@@ -4,6 +4,8 @@
 - :mod:`.fetch_flow`: the fetch flow and the per-source deployments ``ingest serve`` serves;
 - :mod:`.workers`: the local process pool batches run on, and what a worker does with a batch;
 - :mod:`.server`: Prefect's temporary API server, started early for CLI runs;
+- :mod:`.lifeline`: child processes (that server, the workers) that end with their parent;
+- :mod:`.run_state`: a run's final state (``CompletedWithProblems``, ``fail_on_problems``) and its events;
 - :mod:`.progress`: progress of a run (Prefect run logs and the sink the CLI attaches);
 - :mod:`.report`: the run report (report.md and its Prefect artifact).
 

@@ -7,9 +7,15 @@ sidecar did not change (a 304 writes nothing, nor does a failed fetch) reuses it
 instead of being normalized again, and the manifest gets the run's ``fetch_failures`` (plus the
 earlier ones of sources this run did not fetch).
 
-Tasks have no Prefect retries: HTTP retries happen inside the fetcher, with backoff.
-:func:`build_deployments` makes one deployment per source with its cron schedule, for
-``ingest serve`` (``flows/fetch_flow.py`` re-exports the flow for ``prefect deploy``).
+Tasks have no Prefect retries: HTTP retries happen inside the fetcher, with backoff. The run's final
+state says whether URLs failed or inputs were quarantined, and it emits one ``ingest.fetch.failed``
+event per failed URL (:mod:`ingest.orchestration.run_state`).
+
+:func:`build_deployments` makes what ``ingest serve`` serves: one deployment per source with its
+cron schedule, and one on-demand normalize deployment (``flows/`` re-exports both flows for
+``prefect deploy`` and prefect.yaml). Their entrypoints are module paths
+(``ingest.orchestration.fetch_flow.fetch_flow``), so a runner or worker imports them from wherever
+it runs, as long as ``ingest`` is installed.
 """
 
 from __future__ import annotations
@@ -28,6 +34,13 @@ from ingest.fetch.run import FetchResult, as_dicts, count_outcomes, fetch_source
 from ingest.fetch.snapshots import SnapshotStore
 from ingest.orchestration.normalize_flow import normalize_flow
 from ingest.orchestration.progress import FlowProgress
+from ingest.orchestration.run_state import (
+    counts_line,
+    emit_fetch_failures,
+    events_wanted,
+    final_state,
+    problems_line,
+)
 from ingest.store.files import ensure_out_dir
 from ingest.store.manifest import load_manifest
 
@@ -73,13 +86,16 @@ def fetch_flow(
     out_dir: str,
     sources: list[str] | None = None,
     batch_size: int = 50,
-) -> dict[str, Any]:
+    fail_on_problems: bool = False,
+) -> Any:
     """Fetch the pages of ``sources`` (all when None) listed in ``sources_file`` into ``raw_dir``,
     then normalize what changed and publish ``out_dir``.
 
     Returns ``{"sources", "fetch": counts and HTTP stats, "fetch_failures": this run's,
-    "publish": the normalize flow's result, "results": one dict per URL}``. Raises
-    ``SourcesFileError`` / ``InputDirError`` / ``OutputDirError`` for usage and environment problems.
+    "publish": the normalize flow's result, "results": one dict per URL}``. The final state is
+    ``CompletedWithProblems`` ("1 quarantined, 2 URLs failed; ...") when a URL failed or an input was
+    quarantined, ``Failed`` then if ``fail_on_problems``. Raises ``SourcesFileError`` /
+    ``InputDirError`` / ``OutputDirError`` for usage and environment problems.
     """
     logger = get_run_logger()
     path = Path(sources_file)
@@ -111,13 +127,20 @@ def fetch_flow(
         published = normalize_flow(
             raw_dirs=[str(raw)], out_dir=str(out), batch_size=batch_size, fetch_failures=failures
         )
-    return {
+    failed = [r.failure_entry() for r in results if r.outcome == "failed"]
+    if failed and events_wanted():
+        emit_fetch_failures(failed, str(out))
+    result = {
         "sources": [s.name for s in selected],
         "fetch": {**counts, **stats},
-        "fetch_failures": [r.failure_entry() for r in results if r.outcome == "failed"],
+        "fetch_failures": failed,
         "publish": published,
         "results": as_dicts(results),
     }
+    fetched = (f"fetched {counts['fetched']}, not modified {counts['not_modified']}, "
+               f"failed {counts['failed']}")
+    return final_state(result, problems_line(published["quarantined"], len(failed)),
+                       f"{counts_line(published)}; {fetched}", fail_on_problems)
 
 
 # --------------------------------------------------------------------------- deployments
@@ -133,17 +156,24 @@ def deployment_parameters(sources_file: Path, raw_dir: Path, out_dir: Path, sour
     }
 
 
+#: The on-demand normalize deployment's name (``normalize/folder``): raw folders and OUT_DIR as parameters.
+NORMALIZE_DEPLOYMENT = "folder"
+
+
 def build_deployments(
     spec: SourcesFile,
     sources_file: Path,
     raw_dir: Path,
     out_dir: Path,
     names: Sequence[str] | None = None,
+    normalize: bool = True,
 ) -> list[RunnerDeployment]:
     """One deployment of :func:`fetch_flow` per source, named after it, on its cron schedule (in its
-    time zone; none for a source without ``schedule``: run on demand), fetching only that source.
-    Builds objects only: nothing is sent to a Prefect server."""
+    time zone), fetching only that source; then (``normalize``) ``normalize/folder``, which normalizes
+    ``raw_dirs`` (default: RAW_DIR) into ``out_dir`` (default: OUT_DIR) when triggered. Entrypoints
+    are module paths (importable from any folder). Builds objects only: nothing is sent to a server."""
     from prefect.client.schemas.schedules import CronSchedule
+    from prefect.types.entrypoint import EntrypointType
 
     deployments = []
     for source in spec.select(names, str(sources_file)):
@@ -156,6 +186,18 @@ def build_deployments(
                 "normalize what changed, publish.",
                 tags=["ingest", "fetch", source.publisher],
                 concurrency_limit=1,
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
+    if normalize:
+        deployments.append(
+            normalize_flow.to_deployment(
+                name=NORMALIZE_DEPLOYMENT,
+                parameters={"raw_dirs": [str(raw_dir.resolve())], "out_dir": str(out_dir.resolve())},
+                description="Normalize the raw folders (raw_dirs) into OUT_DIR (out_dir) and publish; on demand.",
+                tags=["ingest", "normalize"],
+                concurrency_limit=1,
+                entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )
     return deployments

@@ -33,7 +33,7 @@ import contextlib
 import ipaddress
 import logging
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,10 +48,17 @@ from prefect.utilities.annotations import quote
 
 from ingest.core.display import printable
 from ingest.core.errors import QuarantineError
-from ingest.core.pipeline import Outcome, Quarantined, process_batch
+from ingest.core.pipeline import Outcome, Published, Quarantined, process_batch
 from ingest.orchestration import server as prefect_api
 from ingest.orchestration.progress import FlowProgress
 from ingest.orchestration.report import RunReport
+from ingest.orchestration.run_state import (
+    counts_line,
+    emit_publish_events,
+    events_wanted,
+    final_state,
+    problems_line,
+)
 from ingest.orchestration.workers import (
     Item,
     LocalPool,
@@ -209,7 +216,8 @@ def normalize_flow(
     exclude: list[str] | None = None,
     withdraw: str = "guard",
     max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
-) -> dict[str, Any]:
+    fail_on_problems: bool = False,
+) -> Any:
     """Normalize every input under ``raw_dirs`` and publish the records to ``out_dir``.
 
     ``withdraw``: ``"guard"`` (default) fails the run, before anything is written, when it would
@@ -233,13 +241,18 @@ def normalize_flow(
     fetching).
 
     Returns :meth:`PublishSummary.as_dict` (counts plus every quarantined input with its stage and
-    reason). Raises ``InputDirError`` / ``OutputDirError`` for environment problems.
+    reason) plus ``normalized``, ``reused``, ``added``, ``updated``. The run's final state says
+    whether inputs were quarantined (:mod:`ingest.orchestration.run_state`: ``CompletedWithProblems``
+    with "N quarantined; published ..."; ``Failed`` with ``fail_on_problems``); it emits an event per
+    record added, updated or withdrawn and per quarantined input. Raises ``InputDirError`` /
+    ``OutputDirError`` for environment problems.
     """
     with out_dir_lock(Path(out_dir)):
-        return _normalize_run(
+        result = _normalize_run(
             raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined,
             include, exclude, withdraw, max_withdraw_share,
         )
+    return final_state(result, problems_line(result["quarantined"]), counts_line(result), fail_on_problems)
 
 
 def _normalize_run(
@@ -318,8 +331,14 @@ def _normalize_run(
     for q in summary.quarantined_outcomes:
         logger.info("quarantined %s: %s: %s", printable(q.input), q.stage, q.reason)
     logger.info(summary.counts_line())
-    report.publish(summary, outcomes, logger, staged=staged)  # issue 7: OUT_DIR/report.md + Prefect artifact
-    return {**summary.as_dict(), "normalized": len(outcomes) - reused, "reused": reused, "skipped": skipped}
+    report.publish(summary, outcomes, logger, staged=staged)  # issue 7: OUT_DIR/report.md + Prefect artifacts
+    if events_wanted():  # issue 12: what downstream reacts to, as Prefect events
+        titles = {o.record.id: o.record.title for o in outcomes if isinstance(o, Published)}
+        n = emit_publish_events(out_dir, summary.change_events, summary.quarantined_outcomes, titles)
+        logger.info("sent %d events (records added, updated, withdrawn; quarantined inputs)", n)
+    by_event = Counter(c["event"] for c in summary.change_events)
+    return {**summary.as_dict(), "normalized": len(outcomes) - reused, "reused": reused,
+            "added": by_event["added"], "updated": by_event["updated"], "skipped": skipped}
 
 
 def dask_task_runner(address: str) -> Any:

@@ -1,5 +1,11 @@
 """The run report: what a flow run did, per source, as Markdown in OUT_DIR/report.md and as a Prefect
-markdown artifact (so the morning-after reader sees it in the UI without opening a file).
+markdown artifact (so the morning-after reader sees it in the UI without opening a file), plus the
+quarantined inputs as a Prefect table artifact.
+
+Artifact keys are one per OUT_DIR (:func:`artifact_key`: its folder name and a hash of its absolute
+path, so two OUT_DIRs called ``normalized`` never share a history); the report names them. Both are
+attached to the top-level flow run: a fetch run's report hangs on the fetch run, not on its
+normalize subflow.
 
 - **source**: the folder an input sits in directly under its raw folder, which is where ``ingest
   fetch`` puts each source's pages (``raw/nci/x.html`` → ``nci``); an input directly in the raw
@@ -20,13 +26,14 @@ In a flow::
     ...
     report.publish(summary, outcomes, logger)  # writes report.md, creates the artifact; never raises
 
-``RunReport.begin(out_dir, kind="fetch")`` titles it "Fetch run report" (artifact key
-``fetch-report-<OUT_DIR>``); ``publish(..., source_seconds={"nci": 12.5})`` adds a time column.
+``RunReport.begin(out_dir, kind="fetch")`` titles it "Fetch run report"; ``publish(...,
+source_seconds={"nci": 12.5})`` adds a time column.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import re
@@ -49,6 +56,8 @@ REPORT_NAME = "report.md"
 TOP_REMOVALS = 15
 #: Quarantined inputs / fetch failures listed in full before "... and N more".
 MAX_LISTED = 50
+#: Rows of the quarantine table artifact.
+MAX_TABLE_ROWS = 1000
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|#~])")
@@ -69,15 +78,19 @@ def source_of(input_name: str) -> str:
     return parts[0] if len(parts) == 2 and parts[0] else "(none)"
 
 
-def artifact_key(out_dir: str | Path, kind: str = "normalize") -> str:
-    """Prefect artifact keys may hold only lowercase letters, digits and dashes.
+def artifact_key(out_dir: str | Path, what: str = "report") -> str:
+    """The key of OUT_DIR's ``what`` artifact (``report``, ``quarantined``): stable across runs, unique
+    per OUT_DIR: ``ingest-<what>-<folder name>-<8 hex digits of its absolute path>``. Prefect keys
+    may hold only lowercase letters, digits and dashes.
 
-    >>> artifact_key("normalized"), artifact_key("/data/Out_Dir 2/", "fetch")
-    ('normalize-report-normalized', 'fetch-report-out-dir-2')
+    >>> artifact_key("/data/normalized"), artifact_key("/srv/normalized"), artifact_key("/data/Out_Dir 2/", "quarantined")
+    ('ingest-report-normalized-7b855030', 'ingest-report-normalized-81a87a07', 'ingest-quarantined-out-dir-2-92c2dd64')
     """
-    slug = _SLUG.sub("-", Path(str(out_dir)).name.lower()).strip("-") or "out"
-    prefix = _SLUG.sub("-", kind.lower()).strip("-") or "run"
-    return f"{prefix}-report-{slug}"[:100].rstrip("-")
+    path = os.path.abspath(str(out_dir))
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    slug = _SLUG.sub("-", os.path.basename(path).lower()).strip("-")[:60] or "out"
+    prefix = _SLUG.sub("-", what.lower()).strip("-") or "report"
+    return f"ingest-{prefix}-{slug}-{digest}"
 
 
 def md(text: Any, limit: int = 160) -> str:
@@ -238,6 +251,9 @@ def render_markdown(data: ReportData, *, summary: dict[str, Any], out_dir: str, 
         + (f"; pipeline {md(pipeline_version)}" if pipeline_version else "") + "."
     )
     lines.append("")
+    lines.append(f"Prefect artifacts of this output folder: {code(artifact_key(out_dir), 120)} (this report), "
+                 f"{code(artifact_key(out_dir, 'quarantined'), 120)} (the quarantined inputs, as a table).")
+    lines.append("")
     lines.append(
         f"**{total.published} published** ({total.new} new, {total.updated} updated, {total.unchanged} unchanged), "
         f"**{total.quarantined} quarantined**, {total.duplicates} duplicates, {total.removed} removed, "
@@ -263,15 +279,16 @@ def render_markdown(data: ReportData, *, summary: dict[str, Any], out_dir: str, 
     lines.append("new / updated / unchanged compare each record with the previous run's manifest; removed = "
                  "records of inputs that are gone; duplicates = inputs published under another input's record.")
 
+    # Lists, not tables: long inputs and reasons wrap (a wide table is cut off in the Prefect UI).
     lines += _listing(
-        "Quarantined", ("source", "input", "stage", "kind", "reason"), data.quarantined,
-        lambda q: (md(q["source"]), md(q.get("input")), md(q.get("stage")), md(q.get("kind")),
-                   md(q.get("reason"), 240)),
+        "Quarantined", data.quarantined,
+        lambda q: f"**{md(q['source'])}** {code(q.get('input'), 200)}: {md(q.get('stage'))}, "
+                  f"{md(q.get('kind'))}: {md(q.get('reason'), 240)}",
     )
     lines += _listing(
-        "Fetch failures", ("source", "url or input", "reason"), data.fetch_failures,
-        lambda f: (md(f["source"]), md(f.get("url") or f.get("input") or ""),
-                   md(f.get("reason") or f.get("error") or "", 240)),
+        "Fetch failures", data.fetch_failures,
+        lambda f: f"**{md(f['source'])}** {md(f.get('url') or f.get('input') or '', 300)}: "
+                  f"{md(f.get('reason') or f.get('error') or '', 240)}",
     )
 
     lines += ["", "## Most frequent removals", ""]
@@ -296,6 +313,13 @@ def _run_name() -> str | None:
         return flow_run.name or None
     except Exception:  # noqa: BLE001 - outside a flow run
         return None
+
+
+def _top_level_flow_run_id() -> Any:
+    """The id of the flow run at the top of this one's subflow chain (itself when it has no parent)."""
+    from prefect.runtime import flow_run
+
+    return flow_run.root_flow_run_id or None
 
 
 def _in_run_context() -> bool:
@@ -363,17 +387,34 @@ class RunReport:
             path = None
         if _in_run_context():
             try:
-                from prefect.artifacts import create_markdown_artifact
-
-                self.artifact_id = create_markdown_artifact(
-                    markdown=text,
-                    key=artifact_key(self.out_dir, self.kind),
-                    description=f"ingest {self.kind} → {self.out_dir}: " + _counts(as_dict),
-                    _sync=True,
-                )
+                self.artifact_id = self._artifacts(text, as_dict)
             except Exception as e:  # noqa: BLE001 - the UI artifact is a convenience
                 log.warning("run report artifact not created: %s: %s", type(e).__name__, e)
         return path
+
+    def _artifacts(self, text: str, summary: dict[str, Any]) -> Any:
+        """The report (markdown) and the quarantined inputs (table), on the top-level flow run."""
+        from prefect.artifacts import MarkdownArtifact, TableArtifact
+
+        owner = _top_level_flow_run_id()
+        where = f"ingest {self.kind} → {self.out_dir}: "
+        made = MarkdownArtifact(
+            key=artifact_key(self.out_dir), markdown=text, flow_run_id=owner,
+            description=where + _counts(summary),
+        ).create(_sync=True)  # type: ignore[call-arg]
+        rows = [
+            # short columns first: the UI's table does not wrap, a long input would push the reason out of view
+            {"source": source_of(str(q.get("input", ""))), "kind": str(q.get("kind")), "stage": str(q.get("stage")),
+             "reason": " ".join(str(q.get("reason")).split())[:200], "input": str(q.get("input"))}
+            for q in (summary.get("quarantined_outcomes") or [])[:MAX_TABLE_ROWS]
+        ]
+        n = int(summary.get("quarantined") or 0)
+        more = f" (first {MAX_TABLE_ROWS}; all in manifest.json)" if n > MAX_TABLE_ROWS else ""
+        TableArtifact(
+            key=artifact_key(self.out_dir, "quarantined"), table=rows, flow_run_id=owner,
+            description=where + f"{n} quarantined inputs{more}",
+        ).create(_sync=True)  # type: ignore[call-arg]
+        return made.id
 
 
 def write_report(path: Path, data: bytes) -> None:
@@ -394,13 +435,12 @@ def _counts(summary: dict[str, Any]) -> str:
     return f"published {summary.get('published', 0)}, quarantined {summary.get('quarantined', 0)}"
 
 
-def _listing(title: str, header: tuple[str, ...], entries: list[dict], cells) -> list[str]:
-    """A "## title (n)" section with a table of at most MAX_LISTED rows; nothing when empty."""
+def _listing(title: str, entries: list[dict], item) -> list[str]:
+    """A "## title (n)" section listing at most MAX_LISTED entries; nothing when empty."""
     if not entries:
         return []
-    out = ["", f"## {title} ({len(entries)})", "", "| " + " | ".join(header) + " |",
-           "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(cells(e)) + " |" for e in entries[:MAX_LISTED]]
+    out = ["", f"## {title} ({len(entries)})", ""]
+    out += ["- " + item(e) for e in entries[:MAX_LISTED]]
     if len(entries) > MAX_LISTED:
         out.append(f"\n… and {len(entries) - MAX_LISTED} more (see manifest.json).")
     return out

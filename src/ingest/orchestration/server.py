@@ -10,9 +10,16 @@ as much as normalizing 200 pages.
 ``SubprocessASGIServer``) as the CLI's first act, so the server boots on one core while this
 process imports Prefect and ingest on the other; :func:`api_url_for_flow` then hands its URL to the
 flow run, only if Prefect would have started a temporary server itself (no API URL configured,
-ephemeral mode allowed). Otherwise, or if it is not healthy in time, it is stopped and Prefect does
-what it always does. It is stopped at exit, after Prefect's own exit handlers (which flush logs to
-it) have run.
+ephemeral mode allowed). Otherwise it is stopped and Prefect does what it always does. It is
+stopped at exit, after Prefect's own exit handlers (which flush logs to it) have run.
+
+Under load (issue 12): the first run with an empty PREFECT_HOME creates the database, which took
+over a minute on a busy 2-core machine, so the wait is :func:`startup_timeout` (Prefect's
+``PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS`` when set, else :data:`DEFAULT_STARTUP_TIMEOUT`),
+and a server not healthy by then is an error that names that setting
+(:class:`TemporaryServerTimeout`), not a second server started by Prefect with a shorter wait. The
+server runs in its own session (a Ctrl-C in the terminal reaches the CLI, which stops the server after
+its last API calls) and ends with its parent (:mod:`ingest.orchestration.lifeline`), SIGKILL included.
 """
 
 from __future__ import annotations
@@ -28,8 +35,28 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-#: Seconds to wait for the early server's /health before leaving the job to Prefect.
-HEALTH_TIMEOUT = 30.0
+from ingest.core.errors import IngestError
+
+#: Seconds to wait for the temporary server's /health when PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+#: is not set (Prefect's own default, 20 s, is too short for a first run on a busy machine).
+DEFAULT_STARTUP_TIMEOUT = 120.0
+TIMEOUT_SETTING = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+
+
+class TemporaryServerTimeout(IngestError):
+    """The temporary Prefect server did not answer in time (exit 2, with the setting to raise)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(timeout_message(seconds))
+
+
+def timeout_message(seconds: float | None) -> str:
+    waited = f"within {seconds:g} s" if seconds else "in time"
+    return (
+        f"the temporary Prefect server did not start {waited} (a first run creates its database; a busy "
+        f"machine is slower): raise {TIMEOUT_SETTING} (e.g. {TIMEOUT_SETTING}=300), or run "
+        "`prefect server start` once and set PREFECT_API_URL=http://127.0.0.1:4200/api"
+    )
 
 _server: _EarlyServer | None = None
 
@@ -58,7 +85,8 @@ class _EarlyServer:
         env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # as the CLI sets before importing Prefect
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "uvicorn",
+                # uvicorn as Prefect runs it, in a process that ends with this one (lifeline.py)
+                sys.executable, "-m", "ingest.orchestration.lifeline",
                 "--app-dir", str(Path(spec.origin).parent.parent),
                 "--factory", "prefect.server.api.server:create_app",
                 "--host", "127.0.0.1", "--port", str(self.port),
@@ -69,9 +97,10 @@ class _EarlyServer:
             # not our stdout: the server may outlive this process by a moment (see stop_at_exit), and a
             # reader of our output (a pipe) must see its end when we end
             stdout=subprocess.DEVNULL,
+            start_new_session=True,  # not stopped by the terminal's Ctrl-C before the CLI's last API calls
         )
 
-    def wait_healthy(self, timeout: float = HEALTH_TIMEOUT) -> bool:
+    def wait_healthy(self, timeout: float = DEFAULT_STARTUP_TIMEOUT) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
@@ -127,9 +156,24 @@ def start_early() -> None:
     atexit.register(server.stop_at_exit)  # registered before Prefect's handlers: runs after them
 
 
+def startup_timeout() -> float:
+    """Seconds to wait for the temporary server: Prefect's PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+    if the user set it (environment or profile), else :data:`DEFAULT_STARTUP_TIMEOUT`."""
+    from prefect.settings import get_current_settings
+
+    ephemeral = get_current_settings().server.ephemeral
+    if "startup_timeout_seconds" in ephemeral.model_fields_set:
+        return float(ephemeral.startup_timeout_seconds)
+    return DEFAULT_STARTUP_TIMEOUT
+
+
 def api_url_for_flow() -> str | None:
     """The early server's API URL if the flow should use it (Prefect would start a temporary server
-    of its own), else None (and the early server, if any, is stopped)."""
+    of its own), else None (and the early server, if any, is stopped).
+
+    Raises :class:`TemporaryServerTimeout` if it is still not healthy after :func:`startup_timeout`
+    seconds (it is stopped); if it exited instead (it could not start), Prefect starts its own.
+    """
     global _server
     server = _server
     if server is None:
@@ -137,11 +181,16 @@ def api_url_for_flow() -> str | None:
     from prefect.settings import get_current_settings
 
     settings = get_current_settings()
-    if not settings.api.url and settings.server.ephemeral.enabled:
-        _preload()  # while the server is still booting
-    if settings.api.url or not settings.server.ephemeral.enabled or not server.wait_healthy():
-        server.stop()
-        _server = None
+    if settings.api.url or not settings.server.ephemeral.enabled:
+        discard()
+        return None
+    _preload()  # while the server is still booting
+    timeout = startup_timeout()
+    if not server.wait_healthy(timeout):
+        timed_out = server.process is not None and server.process.poll() is None
+        discard()
+        if timed_out:
+            raise TemporaryServerTimeout(timeout)
         return None
     return server.api_url
 
@@ -161,6 +210,12 @@ def _preload() -> None:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - an optimization only: whatever is missing is imported later
             pass
+
+
+def temporary_api_url() -> str | None:
+    """The early temporary server's API URL while there is one (a flow run on it reaches nothing that
+    outlives this process)."""
+    return _server.api_url if _server is not None else None
 
 
 def discard() -> None:

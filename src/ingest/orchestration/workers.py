@@ -49,6 +49,7 @@ from ingest.core.inputs import InputMeta
 from ingest.core.pipeline import Outcome, Published, Quarantined
 from ingest.core.pipeline import process_batch as _process_batch
 from ingest.core.serialize import canonical_json, sha256_hex
+from ingest.orchestration.lifeline import exit_with_parent
 from ingest.store.discovery import RawRef, read_with_sidecar, scan, sidecar_path
 from ingest.store.files import RECORDS_DIR, record_path
 from ingest.store.manifest import MANIFEST_NAME, load_manifest
@@ -315,7 +316,9 @@ class LocalPool:
     """The flow run's worker processes (``spawn``: safe next to Prefect's threads), as a context manager.
 
     While one is open, :func:`current_pool` returns it, so batch tasks running in threads of the
-    flow process can hand their chunks to it.
+    flow process can hand their chunks to it. Left normally, it waits for the workers; left by an
+    exception (SIGTERM, Ctrl-C, a failed batch) it stops them at once. Workers also end when the
+    flow process is killed (:func:`ingest.orchestration.lifeline.exit_with_parent`).
     """
 
     _current: LocalPool | None = None
@@ -324,7 +327,7 @@ class LocalPool:
     def __init__(self, workers: int, warm: bool = False) -> None:
         self.workers = workers
         self.executor = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
         )
         if warm:  # start the processes and their imports now, in the background
             for _ in range(workers):
@@ -335,11 +338,27 @@ class LocalPool:
             LocalPool._current = self
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         with LocalPool._lock:
             if LocalPool._current is self:
                 LocalPool._current = None
-        self.executor.shutdown(wait=True, cancel_futures=True)
+        if exc_type is None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        else:
+            self.stop()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the workers now, mid-chunk (their staged temp files are removed by the next run)."""
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        deadline = time.monotonic() + timeout
+        for p in processes:
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
 
     def run(self, refs: list[RawRef], out_dir: str) -> list[Item]:
         """:func:`normalize_and_stage` over ``refs``, in chunks spread over the workers; results in order.
@@ -383,7 +402,7 @@ class LocalPool:
             if self.executor is not broken:
                 return
             self.executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker
             )
         broken.shutdown(wait=False, cancel_futures=True)
 
@@ -392,9 +411,10 @@ def current_pool() -> LocalPool | None:
     return LocalPool._current
 
 
-def _ignore_sigint() -> None:
-    """Ctrl-C is the flow process's to handle (it cancels what is queued); workers finish their chunk."""
+def _init_worker() -> None:
+    """Ctrl-C is the flow process's to handle (it stops the workers); a worker ends with its parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    exit_with_parent()
 
 
 def _warm() -> None:

@@ -71,6 +71,9 @@ class PublishSummary:
     changes: int = 0
     #: Every quarantined outcome (from the pipeline and from publishing), sorted by input.
     quarantined_outcomes: list[Quarantined] = field(default_factory=list)
+    #: What was appended to changes.jsonl (``event``, ``id``, ``input``, ``version``, ``content_sha256``),
+    #: for the flow's events; not in :meth:`as_dict`.
+    change_events: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def counts_line(self) -> str:
         return (
@@ -83,6 +86,7 @@ class PublishSummary:
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict (what the flow returns)."""
         d = asdict(self)
+        d.pop("change_events")
         d["quarantined_outcomes"] = [asdict(q) for q in self.quarantined_outcomes]
         return d
 
@@ -329,4 +333,5 @@ def publish(
     summary.quarantined = len(quarantined)
     summary.quarantined_outcomes = sorted(quarantined, key=quarantine_key)
     summary.changes = len(events)
+    summary.change_events = events
     return summary
