@@ -90,3 +90,30 @@ def test_a_waiting_run_starts_when_the_holder_is_killed_and_publishes_a_consiste
             waiter.kill()
     assert waiter.returncode == 0, err
     assert verify_dir(out, ROOT / "schemas")[0] == []
+
+
+def test_ingest_fetch_on_a_locked_out_dir_waits_with_wait_lock_or_exits_2_before_prefect_starts(tmp_path: Path) -> None:
+    """issue 17: the lock message says "pass --wait-lock SECONDS"; `ingest fetch` has that option too."""
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from ingest.store.lock import out_dir_lock\n"
+         f"with out_dir_lock(Path({str(out)!r})):\n    print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        sources = tmp_path / "sources.toml"
+        sources.write_text('[[sources]]\nname = "x"\npublisher = "X"\nallowed_hosts = ["127.0.0.1:9"]\nurls = ["http://127.0.0.1:9/a"]\n')
+        started = time.monotonic()
+        proc = subprocess.run([sys.executable, "-m", "ingest.cli", "fetch", "--sources", str(sources), "--raw",
+                               str(tmp_path / "raw"), "--out", str(out), "--wait-lock", "1"],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert "is locked by another ingest run" in proc.stderr and f"pid {holder.pid}" in proc.stderr
+        assert time.monotonic() - started < 60  # refused after waiting 1 s, before any Prefect server starts
+    finally:
+        holder.kill()
+        holder.wait()

@@ -122,3 +122,31 @@ def test_a_page_declared_canonical_url_keys_its_id_whatever_url_it_was_fetched_f
     on_disk = process(page, InputMeta(input="raw/aml.html", filename="aml.html"))
     assert fetched.record.id == on_disk.record.id
     assert fetched.record.source.url == "https://www.cancer.gov/types/aml"
+
+
+@pytest.mark.slow
+def test_a_corpus_folder_with_its_sources_md_and_pages_json_publishes_only_its_pages(tmp_path: Path) -> None:
+    """issue 16: pointing `ingest normalize` at a corpus folder published SOURCES.md as a patient record
+    and quarantined pages.json; now both are skipped (documentation, unsupported) with a reason."""
+    import shutil
+
+    from .helpers import CORPUS
+
+    src = CORPUS / "cancer-gov-html"
+    if not src.is_dir():
+        pytest.skip("../shared/corpus is not here")
+    raw = tmp_path / "cancer-gov-html"
+    shutil.copytree(src, raw)
+    assert (raw / "SOURCES.md").is_file() and (raw / "pages.json").is_file()
+    out = tmp_path / "out"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / ".prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    proc = subprocess.run([sys.executable, "-m", "ingest.cli", "--json", "normalize", str(raw), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600, env=env)
+    assert proc.returncode in (0, 1), proc.stderr  # 1: a few real pages are error pages or JavaScript shells
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    inputs = {e["input"] for e in manifest["records"]} | {q["input"] for q in manifest["quarantined"]}
+    assert not {"cancer-gov-html/SOURCES.md", "cancer-gov-html/pages.json"} & inputs
+    assert {s["path"]: s["kind"] for s in manifest["skipped"]} == {
+        "cancer-gov-html/SOURCES.md": "documentation", "cancer-gov-html/pages.json": "unsupported"}
+    assert len(inputs) == len(list(src.glob("*.html")))
+    assert json.loads(proc.stdout)["skipped"][0]["reason"]

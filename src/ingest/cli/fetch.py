@@ -87,6 +87,10 @@ def _add_common(p: argparse.ArgumentParser, raw_out_required: bool) -> None:
 
 
 def add_fetch_arguments(p: argparse.ArgumentParser) -> None:
+    from ingest.cli.common import add_lock_arguments, add_withdraw_arguments
+
+    add_lock_arguments(p)
+    add_withdraw_arguments(p)
     _add_common(p, raw_out_required=True)
     p.add_argument(
         "--batch-size", type=int, default=50, metavar="N", help="inputs per normalize task run (default: 50)"
@@ -109,11 +113,18 @@ def _check_dirs(raw: Path, out: Path) -> None:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from ingest.cli.common import UsageError, configure_prefect_env, progress_sink, start_prefect
+    from ingest.cli.common import (
+        UsageError,
+        configure_prefect_env,
+        progress_sink,
+        start_prefect,
+        withdraw_mode,
+    )
     from ingest.fetch.config import load_sources
     from ingest.orchestration import server as prefect_api
     from ingest.orchestration.progress import attached
     from ingest.store.files import ensure_out_dir
+    from ingest.store.lock import out_dir_lock
 
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
@@ -123,20 +134,24 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     args.raw.mkdir(parents=True, exist_ok=True)
     ensure_out_dir(args.out)
 
-    configure_prefect_env(getattr(args, "verbose", False))  # first: the early server inherits it
-    prefect_api.start_early()  # issue 5: Prefect's temporary API server boots while Prefect is imported
-    start_prefect(args)
-    from ingest.orchestration.fetch_flow import fetch_flow
+    # one run per OUT_DIR (issue 6), taken before Prefect starts; --wait-lock waits for a running one
+    with out_dir_lock(args.out, wait=args.wait_lock):
+        configure_prefect_env(getattr(args, "verbose", False))  # first: the early server inherits it
+        prefect_api.start_early()  # issue 5: Prefect's temporary API server boots while Prefect is imported
+        start_prefect(args)
+        from ingest.orchestration.fetch_flow import fetch_flow
 
-    # issue 7: a bar per phase (fetch, normalize) or plain lines; issue 5: the early server, no heartbeats
-    with attached(progress_sink(args)), prefect_api.flow_api():
-        result = fetch_flow(
-            sources_file=str(args.sources),
-            raw_dir=str(args.raw),
-            out_dir=str(args.out),
-            sources=args.source,
-            batch_size=args.batch_size,
-        )
+        # issue 7: a bar per phase (fetch, normalize) or plain lines; issue 5: the early server, no heartbeats
+        with attached(progress_sink(args)), prefect_api.flow_api():
+            result = fetch_flow(
+                sources_file=str(args.sources),
+                raw_dir=str(args.raw),
+                out_dir=str(args.out),
+                sources=args.source,
+                batch_size=args.batch_size,
+                withdraw=withdraw_mode(args),
+                max_withdraw_share=args.max_withdraw_share,
+            )
     return print_fetch_summary(result, args)
 
 

@@ -43,6 +43,7 @@ from ingest.orchestration.run_state import (
 )
 from ingest.store.files import ensure_out_dir
 from ingest.store.manifest import load_manifest
+from ingest.store.publish import DEFAULT_MAX_WITHDRAW_SHARE
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -87,6 +88,8 @@ def fetch_flow(
     sources: list[str] | None = None,
     batch_size: int = 50,
     fail_on_problems: bool = False,
+    withdraw: str = "guard",
+    max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
 ) -> Any:
     """Fetch the pages of ``sources`` (all when None) listed in ``sources_file`` into ``raw_dir``,
     then normalize what changed and publish ``out_dir``.
@@ -94,7 +97,9 @@ def fetch_flow(
     Returns ``{"sources", "fetch": counts and HTTP stats, "fetch_failures": this run's,
     "publish": the normalize flow's result, "results": one dict per URL}``. The final state is
     ``CompletedWithProblems`` ("1 quarantined, 2 URLs failed; ...") when a URL failed or an input was
-    quarantined, ``Failed`` then if ``fail_on_problems``. Raises ``SourcesFileError`` /
+    quarantined, ``Failed`` then if ``fail_on_problems``. ``withdraw`` / ``max_withdraw_share``: as for
+    :func:`~ingest.orchestration.normalize_flow.normalize_flow` (a fetch of one source into an OUT_DIR
+    that other sources or runs filled is refused unless ``merge`` or ``allow``). Raises ``SourcesFileError`` /
     ``InputDirError`` / ``OutputDirError`` for usage and environment problems.
     """
     logger = get_run_logger()
@@ -125,7 +130,8 @@ def fetch_flow(
             (load_manifest(out) or {}).get("fetch_failures"), results, [s.name for s in selected]
         )
         published = normalize_flow(
-            raw_dirs=[str(raw)], out_dir=str(out), batch_size=batch_size, fetch_failures=failures
+            raw_dirs=[str(raw)], out_dir=str(out), batch_size=batch_size, fetch_failures=failures,
+            withdraw=withdraw, max_withdraw_share=max_withdraw_share,
         )
     failed = [r.failure_entry() for r in results if r.outcome == "failed"]
     if failed and events_wanted():
