@@ -40,6 +40,7 @@ from ingest.orchestration.run_state import (
     events_wanted,
     final_state,
     problems_line,
+    skipped_problems,
 )
 from ingest.store.files import ensure_out_dir
 from ingest.store.manifest import load_manifest
@@ -145,7 +146,7 @@ def fetch_flow(
     }
     fetched = (f"fetched {counts['fetched']}, not modified {counts['not_modified']}, "
                f"failed {counts['failed']}")
-    return final_state(result, problems_line(published["quarantined"], len(failed)),
+    return final_state(result, problems_line(published["quarantined"], len(failed), skipped_problems(published)),
                        f"{counts_line(published)}; {fetched}", fail_on_problems)
 
 

@@ -58,6 +58,7 @@ from ingest.orchestration.run_state import (
     events_wanted,
     final_state,
     problems_line,
+    skipped_problems,
 )
 from ingest.orchestration.workers import (
     Item,
@@ -252,7 +253,8 @@ def normalize_flow(
             raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined,
             include, exclude, withdraw, max_withdraw_share,
         )
-    return final_state(result, problems_line(result["quarantined"]), counts_line(result), fail_on_problems)
+    return final_state(result, problems_line(result["quarantined"], 0, skipped_problems(result)), counts_line(result),
+                       fail_on_problems)
 
 
 def _normalize_run(

@@ -35,17 +35,29 @@ from typing import Any
 #: The name of the Completed state of a run that quarantined inputs or had URLs fail.
 PROBLEMS_STATE = "CompletedWithProblems"
 
-def problems_line(quarantined: int, fetch_failed: int = 0) -> str:
+def problems_line(quarantined: int, fetch_failed: int = 0, skipped_problems: int = 0) -> str:
     """
     >>> problems_line(3, 1), problems_line(1), problems_line(0, 2), problems_line(0)
     ('3 quarantined, 1 URL failed', '1 quarantined', '2 URLs failed', '')
+    >>> problems_line(0, 0, 2)
+    '2 files skipped (symlinks out of the raw folder, FIFOs, bad names...)'
     """
     parts = []
     if quarantined:
         parts.append(f"{quarantined} quarantined")
     if fetch_failed:
         parts.append(f"{fetch_failed} URL{'s' if fetch_failed != 1 else ''} failed")
+    if skipped_problems:
+        parts.append(f"{skipped_problems} file{'s' if skipped_problems != 1 else ''} skipped "
+                     "(symlinks out of the raw folder, FIFOs, bad names...)")
     return ", ".join(parts)
+
+
+def skipped_problems(result: Mapping[str, Any]) -> int:
+    """Files the normalize flow skipped for a problem (not documentation or unsupported types)."""
+    from ingest.store.discovery import PROBLEM_KINDS
+
+    return sum(1 for s in result.get("skipped") or [] if s.get("kind") in PROBLEM_KINDS)
 
 
 def counts_line(publish: Mapping[str, Any]) -> str:
