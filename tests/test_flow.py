@@ -26,26 +26,28 @@ pytestmark = pytest.mark.slow
 
 
 class BatchSpy:
-    """Wraps ``process_batch`` to record each call's inputs (at start and at finish) and its thread."""
+    """Wraps the flow's batch function (``normalize_and_stage``, one call per batch task run) to record
+    each call's inputs (at start and at finish) and its thread. (Inside a batch, documents are
+    normalized one ``process_batch`` call each, under the per-document time budget.)"""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[list[str]] = []
         self.finished: list[list[str]] = []
         self.threads: set[int] = set()
         self._lock = threading.Lock()
-        real = ingest.orchestration.normalize_flow.process_batch
+        real = ingest.orchestration.normalize_flow.normalize_and_stage
 
-        def spy(items):
-            items = list(items)
+        def spy(refs, out_dir, **kwargs):
+            names = [r.input for r in refs]
             with self._lock:
-                self.calls.append([meta.input for _, meta in items])
+                self.calls.append(names)
                 self.threads.add(threading.get_ident())
-            outcomes = real(items)
+            items = real(refs, out_dir, **kwargs)
             with self._lock:
-                self.finished.append([meta.input for _, meta in items])
-            return outcomes
+                self.finished.append(names)
+            return items
 
-        monkeypatch.setattr(ingest.orchestration.normalize_flow, "process_batch", spy)
+        monkeypatch.setattr(ingest.orchestration.normalize_flow, "normalize_and_stage", spy)
 
 
 @pytest.fixture
