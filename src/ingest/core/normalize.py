@@ -41,6 +41,7 @@ from ingest.core.rules import COMMON_RULES, GENERIC
 from ingest.core.rules.base import Profile
 from ingest.core.rules.vocab import cancer_types
 from ingest.core.sanitize import sanitize
+from ingest.core.section_ids import assign_section_ids
 from ingest.core.serialize import canonical_json, model_may_hold_floats, sha256_hex
 from ingest.core.simhash import simhash
 from ingest.core.structure import (
@@ -278,6 +279,7 @@ def normalize(raw: bytes, meta: InputMeta, *, max_input_bytes: int | None = None
         })
     if not sections_out:
         raise NoContent("no content left after removing boilerplate and reference lists")
+    assign_section_ids(sections_out)  # issue 15: stable ids from the heading path (core/section_ids.py)
     finder.add_source_guidelines()
     for text_, pmid, rule_id in cap.citations:
         finder.add_publisher(text_, pmid, origin=f"body:{rule_id}")
