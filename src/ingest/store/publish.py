@@ -28,6 +28,7 @@ from typing import Any
 
 from ingest.core.pipeline import Outcome, Published, Quarantined
 from ingest.core.serialize import canonical_json
+from ingest.store.chunks import CHUNKS_JSONL, ChunkSettings, publish_chunks
 from ingest.store.dedupe import resolve_duplicates
 from ingest.store.feed import CHANGES_NAME, RECORDS_JSONL, append_changes, change_event, records_jsonl_lines
 from ingest.store.files import (
@@ -68,6 +69,10 @@ class PublishSummary:
     manifest_written: bool = False
     #: Lines appended to changes.jsonl (added, updated, withdrawn records).
     changes: int = 0
+    #: Issue 15: chunks in chunks.jsonl, and chunk-changes.jsonl lines of this run (0 when not rechunked).
+    chunks: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
     #: Every quarantined outcome (from the pipeline and from publishing), sorted by input.
     quarantined_outcomes: list[Quarantined] = field(default_factory=list)
 
@@ -89,6 +94,7 @@ class PublishSummary:
 def publish(
     out_dir: Path, outcomes: list[Outcome], fetch_failures: list[dict[str, Any]] | None = None,
     staged: dict[str, Staged] | None = None, raw_dirs: list[str] | None = None, run_id: str | None = None,
+    chunk_tokens: int | None = None,
 ) -> PublishSummary:
     """Write records and the manifest for ``outcomes`` (in input order) to ``out_dir``.
 
@@ -113,6 +119,10 @@ def publish(
     - ``fetch_failures`` (from ``ingest fetch``) are written as the manifest's ``fetch_failures``;
       ``raw_dirs`` (as given on the command line, relative to OUT_DIR's parent) as ``raw_dirs``
       (None keeps the previous manifest's).
+    - Chunks (issue 15, :mod:`.chunks`): whenever ``records.jsonl`` is rewritten, every current record
+      is chunked (``chunk_tokens`` per chunk; None keeps the previous manifest's ``chunking``, else
+      512); the chunk feed is appended, then ``chunks.jsonl`` replaced, both after ``changes.jsonl``
+      and before the manifest.
     - ``staged`` (from the flow's batches: input -> :class:`Staged`): those records' bytes are already
       on disk and their outcomes carry slim records; see :func:`write_record`.
 
@@ -130,6 +140,7 @@ def publish(
     if raw_dirs is None and isinstance(prev_manifest.get("raw_dirs"), list):
         raw_dirs = [str(d) for d in prev_manifest["raw_dirs"]]
     summary = PublishSummary()
+    chunk_settings = ChunkSettings.from_manifest(prev_manifest, chunk_tokens)
     published: list[Published] = []
     quarantined: list[Quarantined] = []
     first_input: dict[str, str] = {}
@@ -218,6 +229,7 @@ def publish(
         manifest_data["withdrawn"] = [withdrawn[k] for k in sorted(withdrawn)]
         if raw_dirs is not None:
             manifest_data["raw_dirs"] = list(raw_dirs)
+        manifest_data["chunking"] = chunk_settings.as_dict()
         manifest = canonical_json(manifest_data)
         manifest_path = out_dir / MANIFEST_NAME
         try:
@@ -241,6 +253,9 @@ def publish(
             events.sort(key=lambda ev: (ev["id"], ev["event"]))  # independent of input order
             append_changes(out_dir, events, run_id)
             fault_point("changes.jsonl")
+        if summary.written or events or not manifest_same or not (out_dir / CHUNKS_JSONL).exists():
+            cs = publish_chunks(out_dir, manifest_data["records"], chunk_settings, run_id)
+            summary.chunks, summary.chunks_added, summary.chunks_removed = cs.chunks, cs.added, cs.removed
         summary.manifest_written = False if manifest_same else write_if_changed(manifest_path, manifest)
         for entry in to_remove:
             fault_point(f"withdraw {entry.stem}")
