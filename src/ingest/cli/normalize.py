@@ -115,6 +115,10 @@ def add_normalize_arguments(n: argparse.ArgumentParser) -> None:
         help="normalize every input again, even those unchanged since the last run (after a rule change "
              "that did not bump the pipeline version)",
     )
+    n.add_argument(  # issue 15
+        "--chunk-tokens", type=int, default=None, metavar="N",
+        help="token budget of each chunk in OUT_DIR/chunks.jsonl (default: the last run's, else 512)",
+    )
 
 
 def cmd_normalize(args: argparse.Namespace) -> int:
@@ -130,6 +134,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.chunk_tokens is not None and args.chunk_tokens < 32:
+        raise UsageError(f"--chunk-tokens must be at least 32, got {args.chunk_tokens}")
     # Fail fast, before Prefect starts (seconds) and without a flow-failure traceback in its logs.
     check_raw_dirs(args.raw_dirs)
     for raw in args.raw_dirs:
@@ -163,6 +169,7 @@ def _run_flow(args: argparse.Namespace, raw_dirs: list[str], incremental: bool,
             raw_dirs=raw_dirs, out_dir=str(args.out), batch_size=args.batch_size,
             workers=args.workers, incremental=incremental, dask_address=getattr(args, "dask_address", None),
             only_inputs=only_inputs, retry_quarantined=retry_quarantined,
+            chunk_tokens=getattr(args, "chunk_tokens", None),
         )
 
 

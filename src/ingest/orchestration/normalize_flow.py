@@ -140,10 +140,12 @@ def publish_outcomes(
     staged: dict[str, Staged] | None = None,
     raw_dirs: list[str] | None = None,
     run_id: str | None = None,
+    chunk_tokens: int | None = None,
 ) -> PublishSummary:
     """Write records and the manifest for all outcomes (in input order); ``fetch_failures`` from
     ``ingest fetch``; ``staged``: records whose bytes a batch already wrote (see :class:`Staged`)."""
-    return publish(Path(out_dir), outcomes, fetch_failures, staged=staged, raw_dirs=raw_dirs, run_id=run_id)
+    return publish(Path(out_dir), outcomes, fetch_failures, staged=staged, raw_dirs=raw_dirs, run_id=run_id,
+                   chunk_tokens=chunk_tokens)
 
 
 def manifest_raw_dirs(raw_dirs: list[str], out_dir: str) -> list[str]:
@@ -199,6 +201,7 @@ def normalize_flow(
     fetch_failures: list[dict[str, Any]] | None = None,
     only_inputs: list[str] | None = None,
     retry_quarantined: bool = False,
+    chunk_tokens: int | None = None,
 ) -> dict[str, Any]:
     """Normalize every input under ``raw_dirs`` and publish the records to ``out_dir``.
 
@@ -219,7 +222,8 @@ def normalize_flow(
     """
     with out_dir_lock(Path(out_dir)):
         return _normalize_run(
-            raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined
+            raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined,
+            chunk_tokens,
         )
 
 
@@ -232,6 +236,7 @@ def _normalize_run(
     fetch_failures: list[dict[str, Any]] | None,
     only_inputs: list[str] | None,
     retry_quarantined: bool = False,
+    chunk_tokens: int | None = None,
 ) -> dict[str, Any]:
     logger = get_run_logger()
     report = RunReport.begin(out_dir)  # issue 7: remembers the previous manifest and the start time
@@ -287,7 +292,7 @@ def _normalize_run(
     logger.info("normalized %d inputs, reused %d unchanged records", len(outcomes) - reused, reused)
     summary = publish_outcomes(
         out_dir, quote(outcomes), fetch_failures=fetch_failures, staged=quote(staged),
-        raw_dirs=manifest_raw_dirs(raw_dirs, out_dir), run_id=_run_id(),
+        raw_dirs=manifest_raw_dirs(raw_dirs, out_dir), run_id=_run_id(), chunk_tokens=chunk_tokens,
     )
     for q in summary.quarantined_outcomes:
         logger.info("quarantined %s: %s: %s", q.input, q.stage, q.reason)
@@ -314,6 +319,7 @@ def run_normalize(
     dask_address: str | None = None,
     only_inputs: list[str] | None = None,
     retry_quarantined: bool = False,
+    chunk_tokens: int | None = None,
 ) -> dict[str, Any]:
     """Run :func:`normalize_flow`, on the Dask cluster at ``dask_address`` when one is given."""
     f = normalize_flow if not dask_address else normalize_flow.with_options(task_runner=dask_task_runner(dask_address))
@@ -333,7 +339,7 @@ def run_normalize(
                 "server of its own; point PREFECT_API_URL at a Prefect server the workers can reach"
             )
     params = dict(raw_dirs=raw_dirs, out_dir=out_dir, batch_size=batch_size, workers=workers, incremental=incremental,
-                  only_inputs=only_inputs, retry_quarantined=retry_quarantined)
+                  only_inputs=only_inputs, retry_quarantined=retry_quarantined, chunk_tokens=chunk_tokens)
     with contextlib.suppress(Exception):  # Prefect validates them again; this builds its model while
         f.validate_parameters(params)  # the temporary server boots (~0.1 s off the critical path)
     with prefect_api.flow_api(), pool():  # the temporary API server the CLI started early, if any
