@@ -85,3 +85,22 @@ def test_a_new_token_budget_rechunks_and_is_kept_by_later_runs(tmp_path: Path) -
     before = snapshot(out)
     publish(out, [long])  # None keeps the previous budget: nothing to do
     assert snapshot(out) == before
+
+
+def test_records_of_an_unchanged_version_are_not_chunked_again(tmp_path: Path, monkeypatch) -> None:
+    import ingest.store.chunks as chunks_mod
+
+    out = tmp_path / "out"
+    publish(out, [pub("a"), pub("b")])
+    seen: list[str] = []
+    real = chunks_mod.chunk_record
+    monkeypatch.setattr(chunks_mod, "chunk_record", lambda r, *a: seen.append(r.id) or real(r, *a))
+    edited = DOC.replace("There are different types", "There are several different types")
+    publish(out, [pub("a", edited), pub("b")])
+    assert seen == [pub("a").record.id]  # b's lines were copied
+    assert current(out) == expected(out)
+    publish(out, [pub("a", edited), pub("b")], chunk_tokens=100)  # new settings: everything again
+    assert len(seen) == 3 and current(out) == [
+        c.model_dump(mode="json") for e in load_manifest(out)["records"]
+        for c in chunk_record(Record.model_validate_json((out / "records" / f"{e['id']}.json").read_bytes()), 100)
+    ]

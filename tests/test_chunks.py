@@ -138,3 +138,10 @@ def test_overlap_repeats_the_end_of_the_previous_chunk() -> None:
     for prev, nxt in zip(chunks, chunks[1:], strict=False):
         last_sentence = prev.text.rsplit(". ", 1)[-1]
         assert nxt.text.startswith(last_sentence.rstrip("."))
+
+
+def test_text_without_spaces_is_cut_within_the_budget() -> None:
+    doc = "---\ntitle: 癌症\n---\n\n# 癌症\n\n## 治疗\n\n" + "癌症是一种疾病" * 400 + "\n"
+    chunks = chunk_record(norm(doc, "zh.md"), max_tokens=64)
+    assert len(chunks) > 1 and all(c.tokens <= 64 for c in chunks)
+    assert "".join(c.text for c in chunks) == "癌症是一种疾病" * 400

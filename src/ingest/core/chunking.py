@@ -171,7 +171,7 @@ def _pieces(text: str, budget: int, tok: Tokenizer) -> Iterator[tuple[str, int]]
         if n <= budget:
             yield s, n
             continue
-        words, cur, cur_n = s.split(), [], 0
+        words, cur, cur_n = [p for w in s.split() for p in _word_parts(w, budget, tok)], [], 0
         for w in words:
             wn = tok.count(w)
             if cur and cur_n + wn > budget:
@@ -181,6 +181,24 @@ def _pieces(text: str, budget: int, tok: Tokenizer) -> Iterator[tuple[str, int]]
             cur_n += wn
         if cur:
             yield " ".join(cur), cur_n
+
+
+def _word_parts(word: str, budget: int, tok: Tokenizer) -> list[str]:
+    """A "word" over the budget (text without spaces: Chinese, a long URL) cut into parts that fit."""
+    if tok.count(word) <= budget:
+        return [word]
+    parts, start = [], 0
+    while start < len(word):
+        lo, hi = start + 1, len(word)
+        while lo < hi:  # the longest prefix from ``start`` within the budget
+            mid = (lo + hi + 1) // 2
+            if tok.count(word[start:mid]) <= budget:
+                lo = mid
+            else:
+                hi = mid - 1
+        parts.append(word[start:lo])
+        start = lo
+    return parts
 
 
 def _units(section: Section, tok: Tokenizer) -> list[_Unit]:

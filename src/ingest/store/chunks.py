@@ -104,14 +104,71 @@ def iter_chunks(out_dir: Path) -> Iterator[dict[str, Any]]:
                 yield orjson.loads(line)
 
 
+def _old_ranges(out_dir: Path) -> tuple[dict[str, tuple[str, str, int]], dict[str, tuple[int, int, int]]]:
+    """The current chunks.jsonl: chunk keys (see :func:`read_chunk_keys`) and, per record whose lines
+    are contiguous, ``(record_version, start, end)`` byte offsets of its lines."""
+    keys: dict[str, tuple[str, str, int]] = {}
+    ranges: dict[str, tuple[int, int, int]] = {}
+    broken: set[str] = set()
+    try:
+        f = (out_dir / CHUNKS_JSONL).open("rb")
+    except FileNotFoundError:
+        return keys, ranges
+    with f:
+        pos, last = 0, None
+        for line in f:
+            start, pos = pos, pos + len(line)
+            if not line.strip():
+                continue
+            c = orjson.loads(line)
+            rid, ver = c["record_id"], c["record_version"]
+            keys[c["id"]] = (rid, c["content_sha256"], ver)
+            if rid == last and ranges[rid][0] == ver:
+                ranges[rid] = (ver, ranges[rid][1], pos)
+            elif rid in ranges:
+                broken.add(rid)
+            else:
+                ranges[rid] = (ver, start, pos)
+            last = rid
+    return keys, {rid: r for rid, r in ranges.items() if rid not in broken}
+
+
 def chunk_lines(out_dir: Path, entries: list[dict[str, Any]], settings: ChunkSettings,
-                keys: dict[str, tuple[str, str, int]]) -> Iterator[bytes]:
-    """The lines of ``chunks.jsonl`` for the manifest's ``entries``; fills ``keys`` as it goes."""
-    for e in entries:
-        record = Record.model_validate_json(record_path(out_dir, str(e["id"])).read_bytes())
-        for c in chunk_record(record, settings.max_tokens, settings.overlap, settings.tokenizer):
-            keys[c.id] = (c.record_id, c.content_sha256, c.record_version)
-            yield orjson.dumps(c.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS) + b"\n"
+                keys: dict[str, tuple[str, str, int]],
+                reuse: tuple[dict[str, tuple[str, str, int]], dict[str, tuple[int, int, int]]] | None = None,
+                ) -> Iterator[bytes]:
+    """The lines of ``chunks.jsonl`` for the manifest's ``entries``; fills ``keys`` as it goes.
+
+    ``reuse`` (the current file's keys and ranges, same settings): a record whose version is the one
+    its chunks were made from is not chunked again; its lines are copied from the current file."""
+    old_keys, ranges = reuse or ({}, {})
+    by_record: dict[str, list[str]] = {}
+    for cid, (rid, _sha, _ver) in old_keys.items():
+        by_record.setdefault(rid, []).append(cid)
+    old = (out_dir / CHUNKS_JSONL).open("rb") if ranges else None
+    try:
+        for e in entries:
+            yield from _record_lines(out_dir, e, settings, keys, old, ranges, old_keys, by_record)
+    finally:
+        if old is not None:
+            old.close()
+
+
+def _record_lines(out_dir: Path, e: dict[str, Any], settings: ChunkSettings, keys: dict[str, tuple[str, str, int]],
+                  old: Any, ranges: dict[str, tuple[int, int, int]], old_keys: dict[str, tuple[str, str, int]],
+                  by_record: dict[str, list[str]]) -> Iterator[bytes]:
+    rid = str(e["id"])
+    if old is not None and rid in ranges and ranges[rid][0] == e.get("version"):
+        _ver, start, end = ranges[rid]
+        old.seek(start)
+        for cid in by_record.get(rid, []):
+            keys[cid] = old_keys[cid]
+        yield old.read(end - start)
+        return
+    record = Record.model_validate_json(record_path(out_dir, rid).read_bytes())
+    for c in chunk_record(record, settings.max_tokens, settings.overlap, settings.tokenizer):
+        keys[c.id] = (c.record_id, c.content_sha256, c.record_version)
+        yield orjson.dumps(c.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS) + b"\n"
 
 
 def chunk_events(old: dict[str, tuple[str, str, int]], new: dict[str, tuple[str, str, int]]) -> list[dict[str, Any]]:
@@ -151,18 +208,21 @@ def append_chunk_changes(out_dir: Path, events: list[dict[str, Any]], run_id: st
 
 
 def publish_chunks(out_dir: Path, entries: list[dict[str, Any]], settings: ChunkSettings,
-                   run_id: str | None = None) -> ChunkSummary:
+                   run_id: str | None = None, reuse: bool = False) -> ChunkSummary:
     """Chunk every current record, append the differences to the chunk feed, then replace
     ``chunks.jsonl`` (only if its bytes changed). Called by :func:`ingest.store.publish.publish`
-    after ``changes.jsonl`` and before the manifest."""
-    old = read_chunk_keys(out_dir)
+    after ``changes.jsonl`` and before the manifest. ``reuse``: the settings are those the current
+    chunks.jsonl was made with, so records of the same version keep their lines without rechunking."""
+    old, ranges = _old_ranges(out_dir)
     new: dict[str, tuple[str, str, int]] = {}
     summary = ChunkSummary()
     path = out_dir / CHUNKS_JSONL
     # the new file is streamed to a temp file first; the feed must be appended before it replaces
     # chunks.jsonl, so stream into a staging file, then append the events, then rename
     staging = out_dir / f".tmp-{CHUNKS_JSONL}.next"
-    changed = write_stream_if_changed(staging, chunk_lines(out_dir, entries, settings, new))
+    changed = write_stream_if_changed(
+        staging, chunk_lines(out_dir, entries, settings, new, (old, ranges) if reuse else None)
+    )
     del changed
     events = chunk_events(old, new)
     summary.chunks = len(new)

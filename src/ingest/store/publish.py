@@ -254,7 +254,8 @@ def publish(
             append_changes(out_dir, events, run_id)
             fault_point("changes.jsonl")
         if summary.written or events or not manifest_same or not (out_dir / CHUNKS_JSONL).exists():
-            cs = publish_chunks(out_dir, manifest_data["records"], chunk_settings, run_id)
+            cs = publish_chunks(out_dir, manifest_data["records"], chunk_settings, run_id,
+                                reuse=prev_manifest.get("chunking") == chunk_settings.as_dict())
             summary.chunks, summary.chunks_added, summary.chunks_removed = cs.chunks, cs.added, cs.removed
         summary.manifest_written = False if manifest_same else write_if_changed(manifest_path, manifest)
         for entry in to_remove:
