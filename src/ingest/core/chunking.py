@@ -63,7 +63,11 @@ class Tokenizer(Protocol):
     def count(self, text: str) -> int: ...
 
 
-_WORD = re.compile(r"[^\W\d_]+|\d+|[^\w\s]|_", re.UNICODE)
+_LETTERS = re.compile(r"[^\W\d_]+")
+_FIVE = re.compile(r"[^\W\d_]{5}")
+_FIVE_PLUS = re.compile(r"[^\W\d_]{5,}")
+_DIGITS = re.compile(r"\d{1,4}")  # a run of k digits: ceil(k / 4) tokens
+_PUNCT = re.compile(r"[^\w\s]|_")
 
 
 class ApproxWordPiece:
@@ -80,17 +84,10 @@ class ApproxWordPiece:
     name = "approx-wordpiece-1"
 
     def count(self, text: str) -> int:
-        n = 0
-        for m in _WORD.finditer(text):
-            w = m.group()
-            k = len(w)
-            if w[0].isdigit():
-                n += (k + 3) // 4
-            elif k <= 8 or not w[0].isalpha():
-                n += 1
-            else:
-                n += 1 + (k - 5) // 5
-        return n
+        # a letter run of k letters: 1 + max(0, k - 5) // 5 tokens = 1 per run, plus one per 5 letters,
+        # minus one per run of 5 or more; counted with regexes (a Python loop per word is 5x slower)
+        return (len(_LETTERS.findall(text)) + len(_FIVE.findall(text)) - len(_FIVE_PLUS.findall(text))
+                + len(_DIGITS.findall(text)) + len(_PUNCT.findall(text)))
 
 
 DEFAULT_TOKENIZER: Tokenizer = ApproxWordPiece()
