@@ -68,6 +68,8 @@ _FIVE = re.compile(r"[^\W\d_]{5}")
 _FIVE_PLUS = re.compile(r"[^\W\d_]{5,}")
 _DIGITS = re.compile(r"\d{1,4}")  # a run of k digits: ceil(k / 4) tokens
 _PUNCT = re.compile(r"[^\w\s]|_")
+_A_LETTERS, _A_FIVE, _A_FIVE_PLUS = re.compile(r"[A-Za-z]+"), re.compile(r"[A-Za-z]{5}"), re.compile(r"[A-Za-z]{5,}")
+_A_DIGITS, _A_PUNCT = re.compile(r"[0-9]{1,4}"), re.compile(r"[^A-Za-z0-9\s]")
 
 
 class ApproxWordPiece:
@@ -86,6 +88,9 @@ class ApproxWordPiece:
     def count(self, text: str) -> int:
         # a letter run of k letters: 1 + max(0, k - 5) // 5 tokens = 1 per run, plus one per 5 letters,
         # minus one per run of 5 or more; counted with regexes (a Python loop per word is 5x slower)
+        if text.isascii():  # the same classes, matched ~3x faster
+            return (len(_A_LETTERS.findall(text)) + len(_A_FIVE.findall(text)) - len(_A_FIVE_PLUS.findall(text))
+                    + len(_A_DIGITS.findall(text)) + len(_A_PUNCT.findall(text)))
         return (len(_LETTERS.findall(text)) + len(_FIVE.findall(text)) - len(_FIVE_PLUS.findall(text))
                 + len(_DIGITS.findall(text)) + len(_PUNCT.findall(text)))
 
