@@ -22,10 +22,12 @@ $(STAMP): requirements.lock pyproject.toml
 
 venv: $(STAMP)
 
-## run: normalize the bundled raw/ corpus into normalized/ and validate it
+## run: normalize the bundled raw/ corpus into normalized/ (records and chunks), validate it and
+## build its search index (normalized/index.sqlite; `ingest search "QUERY"` reads it)
 run: $(STAMP)
 	$(VENV)/bin/ingest normalize raw --out normalized --force
 	$(VENV)/bin/ingest validate normalized
+	$(VENV)/bin/ingest index normalized
 
 ## test: run the whole test suite
 test: $(STAMP)

@@ -105,7 +105,7 @@ def reader_view_problems(out: Path, allowed: dict[str, set[str]]) -> list[str]:
             continue
         if r.content_sha256 not in allowed.get(r.id, set()):
             problems.append(f"{p.name}: content is neither the old nor the new version")
-    for name in ("records.jsonl", "changes.jsonl"):
+    for name in ("records.jsonl", "changes.jsonl", "chunks.jsonl", "chunk-changes.jsonl"):
         path = out / name
         if path.exists():
             data = path.read_bytes()
@@ -125,8 +125,8 @@ def reader_view_problems(out: Path, allowed: dict[str, set[str]]) -> list[str]:
 
 
 def published_files(out: Path) -> dict[str, bytes]:
-    """What two runs must agree on byte for byte: records/, manifest.json, records.jsonl."""
+    """What two runs must agree on byte for byte: records/, manifest.json, records.jsonl, chunks.jsonl."""
     files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "records").iterdir())}
-    for name in ("manifest.json", "records.jsonl"):
+    for name in ("manifest.json", "records.jsonl", "chunks.jsonl"):
         files[name] = (out / name).read_bytes()
     return files

@@ -56,9 +56,10 @@ def tree(out: Path) -> dict[str, bytes]:
     """Every file's bytes; changes.jsonl without the run ids and times (issue 6: its only
     run-dependent data)."""
     files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-    if "changes.jsonl" in files:
-        lines = [json.loads(line) for line in files["changes.jsonl"].splitlines()]
-        files["changes.jsonl"] = repr([{k: v for k, v in d.items() if k not in ("run_id", "time")} for d in lines]).encode()
+    for feed in ("changes.jsonl", "chunk-changes.jsonl"):
+        if feed in files:
+            lines = [json.loads(line) for line in files[feed].splitlines()]
+            files[feed] = repr([{k: v for k, v in d.items() if k not in ("run_id", "time")} for d in lines]).encode()
     return files
 
 

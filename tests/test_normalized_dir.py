@@ -14,8 +14,9 @@ from .helpers import ROOT
 
 #: Not reproducible by a fresh run: report.md (written by the flow, holds the run's time, not
 #: committed), .lock (the CLI's lock file, not committed), changes.jsonl (run ids and times) and
-#: history/ (what earlier runs replaced). changes.jsonl is checked by `verify` below.
-_RUN_DEPENDENT = ("report.md", ".lock", "changes.jsonl")
+#: history/ (what earlier runs replaced). changes.jsonl is checked by `verify` below. Issue 15: the
+#: chunk feed (run ids and times) and index.sqlite (the search index `make run` builds, not committed).
+_RUN_DEPENDENT = ("report.md", ".lock", "changes.jsonl", "chunk-changes.jsonl", "index.sqlite")
 
 
 def _tree(d: Path) -> dict[str, bytes]:

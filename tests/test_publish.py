@@ -167,7 +167,7 @@ def test_the_manifest_lists_records_sorted_by_id_and_quarantined_sorted_by_input
     manifest = load_manifest(tmp_path)
     assert (tmp_path / "manifest.json").read_bytes() == canonical_json(manifest)
     assert set(manifest) == {"schema_version", "pipeline_version", "records", "quarantined", "duplicates",
-                             "near_duplicates", "withdrawn"}
+                             "near_duplicates", "withdrawn", "chunking"}
     assert (manifest["schema_version"], manifest["pipeline_version"]) == (SCHEMA_VERSION, PIPELINE_VERSION)
     ids = [e["id"] for e in manifest["records"]]
     assert ids == sorted(ids)
@@ -212,9 +212,10 @@ def test_publishing_is_independent_of_input_order_apart_from_duplicates(
 def snapshot_bytes(out: Path) -> dict[str, bytes]:
     """Bytes of every file; changes.jsonl without its run ids and times (the only time-dependent data)."""
     out_ = {k: v[0] for k, v in snapshot(out).items()}
-    if "changes.jsonl" in out_:
-        lines = [json.loads(line) for line in out_["changes.jsonl"].splitlines()]
-        out_["changes.jsonl"] = repr([{k: v for k, v in d.items() if k not in ("run_id", "time")} for d in lines]).encode()
+    for feed in ("changes.jsonl", "chunk-changes.jsonl"):
+        if feed in out_:
+            lines = [json.loads(line) for line in out_[feed].splitlines()]
+            out_[feed] = repr([{k: v for k, v in d.items() if k not in ("run_id", "time")} for d in lines]).encode()
     return out_
 
 

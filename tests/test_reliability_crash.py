@@ -79,6 +79,8 @@ KILL_POINTS = [
     ("after the first old version was copied to history", r"^history"),
     ("after the third record file was written", r"^record", 3),
     ("after changes.jsonl, before the manifest", r"^changes\.jsonl"),
+    ("after the chunk feed, before chunks.jsonl", r"^chunk-changes\.jsonl"),
+    ("after chunks.jsonl, before the manifest", r"^chunks\.jsonl"),
     ("after the manifest, before the withdrawn record file is removed", r"^withdraw"),
 ]
 

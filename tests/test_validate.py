@@ -10,7 +10,14 @@ import pytest
 from ingest.core.pipeline import Published, Quarantined
 from ingest.core.serialize import canonical_json
 from ingest.store.publish import publish
-from ingest.store.schemas import RECORD_SCHEMA_FILE, check_schemas, record_schema, write_schemas
+from ingest.store.schemas import (
+    CHUNK_SCHEMA_FILE,
+    RECORD_SCHEMA_FILE,
+    check_schemas,
+    chunk_schema,
+    record_schema,
+    write_schemas,
+)
 from ingest.store.validate import check_dir, validate_dir
 
 from .conftest import make_record
@@ -27,6 +34,16 @@ def test_the_committed_schema_matches_the_models() -> None:
     )
 
 
+def test_the_committed_chunk_schema_matches_the_chunk_model() -> None:
+    committed = SCHEMAS / CHUNK_SCHEMA_FILE
+    assert committed.exists(), "schemas/chunk.schema.json is missing: run `make schemas`"
+    assert committed.read_bytes() == canonical_json(chunk_schema()), (
+        "schemas/chunk.schema.json is stale: run `make schemas` and commit the result"
+    )
+    jsonschema.Draft202012Validator.check_schema(chunk_schema())
+    assert "discriminator" not in json.dumps(record_schema())  # not JSON Schema: strict validators reject it
+
+
 def test_the_record_schema_is_a_valid_draft_2020_12_schema_with_an_id() -> None:
     schema = record_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -35,8 +52,9 @@ def test_the_record_schema_is_a_valid_draft_2020_12_schema_with_an_id() -> None:
 
 
 def test_write_schemas_then_check_schemas_round_trips_and_detects_staleness(tmp_path: Path) -> None:
-    assert check_schemas(tmp_path) == [f"{tmp_path / RECORD_SCHEMA_FILE} is missing"]
-    assert write_schemas(tmp_path) == [tmp_path / RECORD_SCHEMA_FILE]
+    assert check_schemas(tmp_path) == [f"{tmp_path / RECORD_SCHEMA_FILE} is missing",
+                                       f"{tmp_path / CHUNK_SCHEMA_FILE} is missing"]
+    assert write_schemas(tmp_path) == [tmp_path / RECORD_SCHEMA_FILE, tmp_path / CHUNK_SCHEMA_FILE]
     assert write_schemas(tmp_path) == []  # unchanged: not rewritten
     assert check_schemas(tmp_path) == []
     (tmp_path / RECORD_SCHEMA_FILE).write_text("{}\n")

@@ -5,6 +5,8 @@
     ingest list [OUT_DIR]
     ingest show ID [--out OUT_DIR]
     ingest inspect INPUT [--out PAGE.html]
+    ingest index OUT_DIR [--rebuild]
+    ingest search QUERY [--out OUT_DIR] [--limit N]
     ingest fetch --sources FILE --raw RAW_DIR --out OUT_DIR [--source NAME]...
     ingest serve --sources FILE [--raw RAW_DIR] [--out OUT_DIR] [--source NAME]... [--dry-run]
 
@@ -35,7 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NoReturn
 
-from ingest.cli import fetch, inspect, normalize, records
+from ingest.cli import fetch, index, inspect, normalize, records
 from ingest.cli.common import EXIT_ENV
 from ingest.core.errors import IngestError
 
@@ -85,6 +87,10 @@ register(Command("verify", "check that manifest, records, records.jsonl and chan
                  records.VERIFY_HELP, records.VERIFY_EXIT, records.add_verify_arguments, records.cmd_verify))
 register(Command("replay", "re-run the quarantined inputs of OUT_DIR and publish those that now pass",
                  normalize.REPLAY_HELP, normalize.REPLAY_EXIT, normalize.add_replay_arguments, normalize.cmd_replay))
+register(Command("index", "build or update OUT_DIR's full-text index of its chunks (SQLite FTS5)",
+                 index.INDEX_HELP, index.INDEX_EXIT, index.add_index_arguments, index.cmd_index))
+register(Command("search", "ranked passages of OUT_DIR's index for a query, with titles, URLs, dates and citations",
+                 index.SEARCH_HELP, index.SEARCH_EXIT, index.add_search_arguments, index.cmd_search))
 register(Command("fetch", fetch.FETCH_SHORT, fetch.FETCH_HELP, fetch.FETCH_EXIT,
                  fetch.add_fetch_arguments, fetch.cmd_fetch))
 register(Command("serve", fetch.SERVE_SHORT, fetch.SERVE_HELP, fetch.SERVE_EXIT,

@@ -135,6 +135,10 @@ def add_normalize_arguments(n: argparse.ArgumentParser) -> None:
         help="normalize every input again, even those unchanged since the last run (after a rule change "
              "that did not bump the pipeline version)",
     )
+    n.add_argument(  # issue 15
+        "--chunk-tokens", type=int, default=None, metavar="N",
+        help="token budget of each chunk in OUT_DIR/chunks.jsonl (default: the last run's, else 512)",
+    )
 
 
 def cmd_normalize(args: argparse.Namespace) -> int:
@@ -150,6 +154,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.chunk_tokens is not None and args.chunk_tokens < 32:
+        raise UsageError(f"--chunk-tokens must be at least 32, got {args.chunk_tokens}")
     # Fail fast, before Prefect starts (seconds) and without a flow-failure traceback in its logs.
     check_raw_dirs(args.raw_dirs)
     for raw in args.raw_dirs:
@@ -185,6 +191,7 @@ def _run_flow(args: argparse.Namespace, raw_dirs: list[str], incremental: bool,
             only_inputs=only_inputs, retry_quarantined=retry_quarantined,
             include=getattr(args, "include", None), exclude=getattr(args, "exclude", None),
             withdraw=withdraw_mode(args), max_withdraw_share=getattr(args, "max_withdraw_share", 0.2),
+            chunk_tokens=getattr(args, "chunk_tokens", None),
         )
 
 

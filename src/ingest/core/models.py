@@ -87,7 +87,10 @@ ContentBlock = Annotated[ParagraphBlock | QuoteBlock | ListBlock | TableBlock, F
 
 
 class Section(Strict):
-    id: str = Field(description="s1, s2, ... in document order")
+    id: str = Field(
+        description="Stable id from the heading path and the position among sections with the same path "
+        "(s- and 12 hex digits; core/section_ids.py): a new section does not rename its neighbours"
+    )
     heading: str | None = Field(description="None for content before the first heading")
     level: int = Field(ge=0, le=6)
     path: list[str] = Field(description="Headings of the enclosing sections, outermost first")

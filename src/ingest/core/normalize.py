@@ -63,6 +63,7 @@ from ingest.core.redaction import MARKER, RepairLog, has_marker, repair_blocks
 from ingest.core.rules import COMMON_RULES, GENERIC
 from ingest.core.rules.base import Profile
 from ingest.core.rules.vocab import cancer_types
+from ingest.core.section_ids import assign_section_ids
 from ingest.core.structure import build_sections, drop_title_repeats, looks_like_heading, promote_headings
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
@@ -462,6 +463,7 @@ def read_sections(loaded: Loaded, cap: Captured, blocks: list[Block], removals: 
         sections.append(section(len(sections) + 1, heading, level, path, sblocks, cids, loaded.base_url, removals))
     if not sections:
         raise NoContent("no content left after removing boilerplate and reference lists")
+    assign_section_ids(sections)  # issue 15: stable ids from the heading path (core/section_ids.py)
     finder.add_source_guidelines()
     for text, pmid, rule_id in cap.citations:
         finder.add_publisher(text, pmid, origin=f"body:{rule_id}")

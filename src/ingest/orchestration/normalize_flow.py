@@ -152,12 +152,14 @@ def publish_outcomes(
     skipped: list[dict[str, str]] | None = None,
     withdraw: str = "guard",
     max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
+    chunk_tokens: int | None = None,
 ) -> PublishSummary:
     """Write records and the manifest for all outcomes (in input order); ``fetch_failures`` from
     ``ingest fetch``; ``staged``: records whose bytes a batch already wrote (see :class:`Staged`);
     ``skipped``: files discovery left out, with their reasons."""
     return publish(Path(out_dir), outcomes, fetch_failures, staged=staged, raw_dirs=raw_dirs, run_id=run_id,
-                   skipped=skipped, withdraw=withdraw, max_withdraw_share=max_withdraw_share)
+                   skipped=skipped, withdraw=withdraw, max_withdraw_share=max_withdraw_share,
+                   chunk_tokens=chunk_tokens)
 
 
 def manifest_raw_dirs(raw_dirs: list[str], out_dir: str) -> list[str]:
@@ -218,6 +220,7 @@ def normalize_flow(
     withdraw: str = "guard",
     max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
     fail_on_problems: bool = False,
+    chunk_tokens: int | None = None,
 ) -> Any:
     """Normalize every input under ``raw_dirs`` and publish the records to ``out_dir``.
 
@@ -251,7 +254,7 @@ def normalize_flow(
     with out_dir_lock(Path(out_dir)):
         result = _normalize_run(
             raw_dirs, out_dir, batch_size, workers, incremental, fetch_failures, only_inputs, retry_quarantined,
-            include, exclude, withdraw, max_withdraw_share,
+            include, exclude, withdraw, max_withdraw_share, chunk_tokens,
         )
     return final_state(result, problems_line(result["quarantined"], 0, skipped_problems(result)), counts_line(result),
                        fail_on_problems)
@@ -270,6 +273,7 @@ def _normalize_run(
     exclude: list[str] | None = None,
     withdraw: str = "guard",
     max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
+    chunk_tokens: int | None = None,
 ) -> dict[str, Any]:
     logger = get_run_logger()
     report = RunReport.begin(out_dir)  # issue 7: remembers the previous manifest and the start time
@@ -328,7 +332,7 @@ def _normalize_run(
     summary = publish_outcomes(
         out_dir, quote(outcomes), fetch_failures=fetch_failures, staged=quote(staged),
         raw_dirs=manifest_raw_dirs(raw_dirs, out_dir), run_id=_run_id(), skipped=skipped,
-        withdraw=withdraw, max_withdraw_share=max_withdraw_share,
+        withdraw=withdraw, max_withdraw_share=max_withdraw_share, chunk_tokens=chunk_tokens,
     )
     for q in summary.quarantined_outcomes:
         logger.info("quarantined %s: %s: %s", printable(q.input), q.stage, q.reason)
@@ -365,6 +369,7 @@ def run_normalize(
     exclude: list[str] | None = None,
     withdraw: str = "guard",
     max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
+    chunk_tokens: int | None = None,
 ) -> dict[str, Any]:
     """Run :func:`normalize_flow`, on the Dask cluster at ``dask_address`` when one is given."""
     f = normalize_flow if not dask_address else normalize_flow.with_options(task_runner=dask_task_runner(dask_address))
@@ -385,7 +390,8 @@ def run_normalize(
             )
     params = dict(raw_dirs=raw_dirs, out_dir=out_dir, batch_size=batch_size, workers=workers, incremental=incremental,
                   only_inputs=only_inputs, retry_quarantined=retry_quarantined, include=include, exclude=exclude,
-                  withdraw=withdraw, max_withdraw_share=max_withdraw_share)
+                  withdraw=withdraw, max_withdraw_share=max_withdraw_share,
+                  chunk_tokens=chunk_tokens)
     with contextlib.suppress(Exception):  # Prefect validates them again; this builds its model while
         f.validate_parameters(params)  # the temporary server boots (~0.1 s off the critical path)
     with prefect_api.flow_api(), pool():  # the temporary API server the CLI started early, if any

@@ -161,7 +161,8 @@ def fault_point(name: str) -> None:
     - ``INGEST_FAULT_PAUSE=SECONDS``: announce every fault point and pause that long.
 
     Fault points: after each batch of the flow, each history copy, record file written, record
-    withdrawn, records.jsonl and changes.jsonl (the manifest is the last write).
+    withdrawn, records.jsonl, changes.jsonl, chunk-changes.jsonl and chunks.jsonl (the manifest is
+    the last write).
     """
     global _fault_count
     at, pause = os.environ.get("INGEST_FAULT_AT"), os.environ.get("INGEST_FAULT_PAUSE")

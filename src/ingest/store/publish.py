@@ -29,6 +29,7 @@ from typing import Any
 
 from ingest.core.pipeline import Outcome, Published, Quarantined
 from ingest.core.serialize import canonical_json
+from ingest.store.chunks import CHUNKS_JSONL, ChunkSettings, publish_chunks
 from ingest.store.dedupe import resolve_duplicates
 from ingest.store.feed import CHANGES_NAME, RECORDS_JSONL, append_changes, change_event, records_jsonl_lines
 from ingest.store.files import (
@@ -69,6 +70,10 @@ class PublishSummary:
     manifest_written: bool = False
     #: Lines appended to changes.jsonl (added, updated, withdrawn records).
     changes: int = 0
+    #: Issue 15: chunks in chunks.jsonl, and chunk-changes.jsonl lines of this run (0 when not rechunked).
+    chunks: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
     #: Every quarantined outcome (from the pipeline and from publishing), sorted by input.
     quarantined_outcomes: list[Quarantined] = field(default_factory=list)
     #: What was appended to changes.jsonl (``event``, ``id``, ``input``, ``version``, ``content_sha256``),
@@ -125,6 +130,7 @@ def publish(
     staged: dict[str, Staged] | None = None, raw_dirs: list[str] | None = None, run_id: str | None = None,
     skipped: list[dict[str, str]] | None = None,
     withdraw: str = "guard", max_withdraw_share: float = DEFAULT_MAX_WITHDRAW_SHARE,
+    chunk_tokens: int | None = None,
 ) -> PublishSummary:
     """Write records and the manifest for ``outcomes`` (in input order) to ``out_dir``.
 
@@ -150,6 +156,10 @@ def publish(
       ``raw_dirs`` (as given on the command line, relative to OUT_DIR's parent) as ``raw_dirs``
       (None keeps the previous manifest's); ``skipped`` (files discovery left out: ``{"path",
       "kind", "reason"}``) as ``skipped``, absent when nothing was skipped.
+    - Chunks (issue 15, :mod:`.chunks`): whenever ``records.jsonl`` is rewritten, every current record
+      is chunked (``chunk_tokens`` per chunk; None keeps the previous manifest's ``chunking``, else
+      512); the chunk feed is appended, then ``chunks.jsonl`` replaced, both after ``changes.jsonl``
+      and before the manifest.
     - ``staged`` (from the flow's batches: input -> :class:`Staged`): those records' bytes are already
       on disk and their outcomes carry slim records; see :func:`write_record`.
 
@@ -176,6 +186,7 @@ def publish(
     if raw_dirs is None and isinstance(prev_manifest.get("raw_dirs"), list):
         raw_dirs = [str(d) for d in prev_manifest["raw_dirs"]]
     summary = PublishSummary()
+    chunk_settings = ChunkSettings.from_manifest(prev_manifest, chunk_tokens)
     published: list[Published] = []
     quarantined: list[Quarantined] = []
     first_input: dict[str, str] = {}
@@ -293,6 +304,7 @@ def publish(
             manifest_data["raw_dirs"] = list(raw_dirs)
         if skipped:  # files under the raw dirs that are not inputs, with the reason (absent when none)
             manifest_data["skipped"] = list(skipped)
+        manifest_data["chunking"] = chunk_settings.as_dict()
         manifest = canonical_json(manifest_data)
         manifest_path = out_dir / MANIFEST_NAME
         try:
@@ -316,6 +328,10 @@ def publish(
             events.sort(key=lambda ev: (ev["id"], ev["event"]))  # independent of input order
             append_changes(out_dir, events, run_id)
             fault_point("changes.jsonl")
+        if summary.written or events or not manifest_same or not (out_dir / CHUNKS_JSONL).exists():
+            cs = publish_chunks(out_dir, manifest_data["records"], chunk_settings, run_id,
+                                reuse=prev_manifest.get("chunking") == chunk_settings.as_dict())
+            summary.chunks, summary.chunks_added, summary.chunks_removed = cs.chunks, cs.added, cs.removed
         summary.manifest_written = False if manifest_same else write_if_changed(manifest_path, manifest)
         for entry in to_remove:
             fault_point(f"withdraw {entry.stem}")

@@ -12,6 +12,7 @@ import orjson
 
 from ingest.core.models import Record
 from ingest.core.serialize import canonical_json, sha256_hex
+from ingest.store.chunks import CHUNK_CHANGES_NAME, CHUNKS_JSONL, INDEX_NAME, chunks_problems
 from ingest.store.feed import CHANGES_NAME, RECORDS_JSONL, read_changes
 from ingest.store.files import RECORDS_DIR, record_path
 from ingest.store.history import HISTORY_DIR, history_path
@@ -21,7 +22,7 @@ from ingest.store.validate import check_dir
 
 #: Files and dirs OUT_DIR may hold. report.md: the run report; .publish.lock: `ingest fetch`'s lock.
 EXPECTED = {MANIFEST_NAME, RECORDS_DIR, RECORDS_JSONL, CHANGES_NAME, HISTORY_DIR, "report.md", LOCK_NAME,
-            ".publish.lock"}
+            ".publish.lock", CHUNKS_JSONL, CHUNK_CHANGES_NAME, INDEX_NAME, INDEX_NAME + "-journal"}
 
 
 def content_sha256(record: Record) -> str:
@@ -54,6 +55,7 @@ def verify_dir(out_dir: Path, schema_dir: Path | None = None) -> tuple[list[str]
 
     problems.extend(_records_jsonl_problems(out_dir, entries))
     problems.extend(_changes_problems(out_dir, entries, withdrawn, counts))
+    problems.extend(chunks_problems(out_dir, {rid: r.version for rid, r in records.items()}))
 
     for e in withdrawn:
         rid = str(e.get("id"))
