@@ -17,6 +17,9 @@ from .test_chunks import DOC, _long_record
 
 
 def pub(name: str, doc: str = DOC) -> Published:
+    # the page's own URL (front matter) names it: one page per name here
+    doc = doc.replace("url: https://www.cancer.gov/types/leukemia/patient/cll-treatment-pdq",
+                      f"url: https://www.cancer.gov/{name}")
     rec = norm(doc, f"{name}.md", url=f"https://www.cancer.gov/{name}")
     return Published(rec.provenance.input, rec)
 

@@ -20,10 +20,8 @@ manifest under ``chunking``; a change of settings rewrites every chunk.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,7 @@ from ingest.core.chunking import (
     chunk_record,
 )
 from ingest.core.models import Record
+from ingest.store.feed import append_events
 from ingest.store.files import fault_point, record_path, write_stream_if_changed
 
 CHUNKS_JSONL = "chunks.jsonl"
@@ -188,23 +187,8 @@ def chunk_events(old: dict[str, tuple[str, str, int]], new: dict[str, tuple[str,
 
 
 def append_chunk_changes(out_dir: Path, events: list[dict[str, Any]], run_id: str | None = None) -> None:
-    """Append ``events`` to ``chunk-changes.jsonl`` (one write, fsynced; a torn last line is cut first)."""
-    run_id = run_id or uuid.uuid4().hex
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    data = b"".join(
-        orjson.dumps({**ev, "run_id": run_id, "time": now}, option=orjson.OPT_SORT_KEYS) + b"\n" for ev in events
-    )
-    fd = os.open(out_dir / CHUNK_CHANGES_NAME, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":  # torn line from a killed run
-            tail = os.pread(fd, min(size, 1 << 20), max(0, size - (1 << 20)))
-            cut = tail.rfind(b"\n")
-            os.ftruncate(fd, (max(0, size - len(tail)) + cut + 1) if cut >= 0 else 0)
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Append ``events`` to ``chunk-changes.jsonl`` (:func:`~ingest.store.feed.append_events`)."""
+    append_events(out_dir / CHUNK_CHANGES_NAME, events, run_id)
 
 
 def publish_chunks(out_dir: Path, entries: list[dict[str, Any]], settings: ChunkSettings,

@@ -36,12 +36,18 @@ def append_changes(out_dir: Path, events: list[dict[str, Any]], run_id: str | No
     first. Delivery is at least once: a run killed after appending and before writing the manifest
     appends the same events again (same id, version and hash) when it is rerun.
     """
+    append_events(out_dir / CHANGES_NAME, events, run_id)
+
+
+def append_events(path: Path, events: list[dict[str, Any]], run_id: str | None = None) -> None:
+    """Append one JSON line per event (plus ``run_id`` and ``time``) to the feed at ``path``: one
+    write, fsynced; a torn last line left by a killed run is cut off first. Every feed of OUT_DIR
+    (``changes.jsonl``, ``chunk-changes.jsonl``) is written through this."""
     run_id = run_id or uuid.uuid4().hex
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     data = b"".join(
         orjson.dumps({**ev, "run_id": run_id, "time": now}, option=orjson.OPT_SORT_KEYS) + b"\n" for ev in events
     )
-    path = out_dir / CHANGES_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
     try:
         size = os.fstat(fd).st_size
