@@ -54,7 +54,7 @@ def start_paused(tmp_path: Path) -> tuple[subprocess.Popen, list]:
         raise AssertionError(f"the run ended before its first batch: {''.join(seen)[-2000:]}")
     children = psutil.Process(proc.pid).children(recursive=True)
     cmdlines = [" ".join(c.cmdline()) for c in children]
-    assert any("ingest.orchestration.lifeline" in c for c in cmdlines), cmdlines  # the temporary server
+    assert any("prefect.server.api.server:create_app" in c for c in cmdlines), cmdlines  # the temporary server
     assert sum("multiprocessing" in c and "spawn_main" in c for c in cmdlines) >= 2, cmdlines  # the workers
     return proc, children
 

@@ -50,7 +50,7 @@ Outputs:
                               (--json: the summary as one JSON object; --quiet: the QUARANTINED lines)
 
 If PREFECT_API_URL is set, the server's /health must answer within a few seconds, else exit 2.
-Without it, the temporary server must start within 120 s (a first run creates its database), or
+Without it, the temporary server must start within 180 s (a first run creates its database), or
 PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS when set, else exit 2 naming that setting.
 One run per OUT_DIR: a second run refuses (exit 2, naming the holder's pid) unless --wait-lock.
 Inputs over --max-input-bytes are quarantined without being read.

@@ -39,7 +39,7 @@ from ingest.core.errors import IngestError
 
 #: Seconds to wait for the temporary server's /health when PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 #: is not set (Prefect's own default, 20 s, is too short for a first run on a busy machine).
-DEFAULT_STARTUP_TIMEOUT = 120.0
+DEFAULT_STARTUP_TIMEOUT = 180.0
 TIMEOUT_SETTING = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
 
 
@@ -54,7 +54,7 @@ def timeout_message(seconds: float | None) -> str:
     waited = f"within {seconds:g} s" if seconds else "in time"
     return (
         f"the temporary Prefect server did not start {waited} (a first run creates its database; a busy "
-        f"machine is slower): raise {TIMEOUT_SETTING} (e.g. {TIMEOUT_SETTING}=300), or run "
+        f"machine is slower): raise {TIMEOUT_SETTING} (e.g. {TIMEOUT_SETTING}=600), or run "
         "`prefect server start` once and set PREFECT_API_URL=http://127.0.0.1:4200/api"
     )
 
