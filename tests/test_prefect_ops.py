@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -72,7 +73,7 @@ max_attempts = 2
 [[sources]]
 name = "{cron_name}"
 publisher = "NCI"
-allowed_hosts = ["127.0.0.1"]
+allowed_hosts = ["{urlsplit(site.url('/')).netloc}"]
 urls = ["{site.url('/types/leukemia')}", "{site.url('/types/leukemia/cll')}"]
 schedule = "* * * * *"
 max_concurrent_per_host = 2
@@ -81,7 +82,7 @@ min_delay_seconds = 0.0
 [[sources]]
 name = "{other_name}"
 publisher = "ACS"
-allowed_hosts = ["127.0.0.1"]
+allowed_hosts = ["{urlsplit(site.url('/')).netloc}"]
 urls = ["{site.url('/types/mds')}", "{site.url('/types/gone')}"]
 schedule = "0 6 * * 1"
 max_concurrent_per_host = 2
