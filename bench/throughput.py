@@ -33,6 +33,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shlex
 import shutil
 import socket
@@ -78,12 +79,18 @@ class Corpus:
         return self.bytes / 1e6
 
 
+# the URL inside <link rel="canonical" href="..."> and <meta property="og:url" content="...">
+_CANONICAL = re.compile(rb'(<(?:link[^>]*rel="canonical"[^>]*href|meta[^>]*property="og:url"[^>]*content)=")([^"]*)(")', re.I)
+
+
 def build_corpus(source: Path, dest: Path, copies: int) -> Corpus:
     """Copy every page of ``source`` (listed in its ``pages.json``) ``copies`` times into ``dest``.
 
     Copy ``c`` of ``types__breast.html`` is ``c01__types__breast.html`` with a sidecar
     ``{"url": "https://www.cancer.gov/types/breast?copy=1", "fetched_at": ..., "content_type": ...}``
-    (copy 0 keeps the page's own URL), so every copy gets its own record id.
+    (copy 0 keeps the page's own URL), so every copy gets its own record id. A page's own
+    ``<link rel=canonical>`` and ``og:url`` name it first (README, "The record"), so a copy's are
+    rewritten to the copy's URL too.
     """
     if copies < 1:
         raise ValueError(f"copies must be at least 1, got {copies}")
@@ -96,7 +103,12 @@ def build_corpus(source: Path, dest: Path, copies: int) -> Corpus:
             if not src.is_file():
                 continue
             name = f"c{c:02d}__{page['file']}"
-            shutil.copyfile(src, dest / name)
+            if c:
+                copy_url = (page["url"] + f"?copy={c}").encode()
+                data = _CANONICAL.sub(lambda m, u=copy_url: m.group(1) + u + m.group(3), src.read_bytes())
+                (dest / name).write_bytes(data)
+            else:
+                shutil.copyfile(src, dest / name)
             meta = {
                 "url": page["url"] + (f"?copy={c}" if c else ""),
                 "fetched_at": page.get("crawled_utc"),

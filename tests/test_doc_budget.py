@@ -57,4 +57,4 @@ def test_a_document_over_its_time_budget_is_quarantined_in_the_worker_and_the_ot
         "load", "PathologicalInput", "normalizing took more than 3 s"
     )
     assert isinstance(outcomes["b-good.html"], Published) and isinstance(outcomes["c-good.html"], Published)
-    assert took < 60  # the budget is CPU time: wall time depends on what else runs (~8 s on an idle machine)
+    assert took < 180  # the budget is CPU time: wall time depends on what else runs (~8 s on an idle machine)
