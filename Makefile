@@ -50,9 +50,11 @@ lint: $(STAMP)
 quality: $(STAMP)
 	$(PY) -m bench.quality
 
-## bench: throughput of `ingest normalize` vs bare trafilatura on ../shared/corpus (README "Throughput")
+## bench: throughput of `ingest normalize` vs bare trafilatura on ../shared/corpus (README "Throughput"),
+## then the cost of chunking and of index updates (README "Retrieval")
 bench: $(STAMP)
 	$(PY) -m bench.throughput $(BENCH_ARGS)
+	$(PY) -m bench.chunks
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache

@@ -96,8 +96,8 @@ def test_records_of_an_unchanged_version_are_not_chunked_again(tmp_path: Path, m
     out = tmp_path / "out"
     publish(out, [pub("a"), pub("b")])
     seen: list[str] = []
-    real = chunks_mod.chunk_record
-    monkeypatch.setattr(chunks_mod, "chunk_record", lambda r, *a: seen.append(r.id) or real(r, *a))
+    real = chunks_mod.chunk_dicts
+    monkeypatch.setattr(chunks_mod, "chunk_dicts", lambda r, *a: seen.append(r.id) or real(r, *a))
     edited = DOC.replace("There are different types", "There are several different types")
     publish(out, [pub("a", edited), pub("b")])
     assert seen == [pub("a").record.id]  # b's lines were copied
@@ -107,3 +107,67 @@ def test_records_of_an_unchanged_version_are_not_chunked_again(tmp_path: Path, m
         c.model_dump(mode="json") for e in load_manifest(out)["records"]
         for c in chunk_record(Record.model_validate_json((out / "records" / f"{e['id']}.json").read_bytes()), 100)
     ]
+
+
+def _raw(tmp_path: Path, docs: dict[str, str]) -> list:
+    from ingest.store.discovery import scan
+
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    for name, doc in docs.items():
+        (raw / f"{name}.md").write_text(doc.replace(
+            "url: https://www.cancer.gov/types/leukemia/patient/cll-treatment-pdq", f"url: https://www.cancer.gov/{name}"))
+    return scan([raw]).refs
+
+
+def _stage_and_publish(out: Path, refs: list, chunk_tokens: int | None = None):
+    from ingest.orchestration.workers import normalize_and_stage
+    from ingest.store.chunks import ChunkSettings
+    from ingest.store.files import ensure_out_dir
+
+    ensure_out_dir(out)
+    settings = ChunkSettings.from_manifest(load_manifest(out) or {}, chunk_tokens)
+    items = normalize_and_stage(refs, str(out), chunking=settings)
+    return publish(out, [o for o, _s in items], staged={o.input: s for o, s in items if s is not None},
+                   chunk_tokens=chunk_tokens), items
+
+
+def test_chunk_lines_staged_by_the_batches_are_published_without_chunking_again(tmp_path: Path, monkeypatch) -> None:
+    import ingest.store.chunks as chunks_mod
+
+    out = tmp_path / "out"
+    refs = _raw(tmp_path, {"a": DOC, "b": DOC})
+    real = chunks_mod.chunk_dicts
+    calls: list[str] = []
+    monkeypatch.setattr(chunks_mod, "chunk_dicts", lambda r, *a: calls.append(r.id) or real(r, *a))
+    s, items = _stage_and_publish(out, refs)
+    assert all(st.chunks_tmp for _o, st in items) and len(calls) == 2  # chunked once each, while staging
+    assert current(out) == expected(out) and s.chunks_added == len(current(out))
+    assert not [p.name for p in (out / "records").iterdir() if p.name.startswith(".tmp-")]  # staged files removed
+
+
+def test_staged_chunk_lines_carry_the_version_publishing_gives_the_record(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _stage_and_publish(out, _raw(tmp_path, {"a": DOC}))
+    edited = DOC.replace("There are different types", "There are several different types")
+    _s, items = _stage_and_publish(out, _raw(tmp_path, {"a": edited}))
+    assert items[0][1].record.version == 1  # staged as the core made it ...
+    chunks = current(out)
+    assert {c["record_version"] for c in chunks} == {2} and chunks == expected(out)  # ... published as v2
+
+
+def test_staged_chunk_lines_made_with_other_settings_are_not_used(tmp_path: Path) -> None:
+    from ingest.orchestration.workers import normalize_and_stage
+    from ingest.store.chunks import ChunkSettings
+    from ingest.store.files import ensure_out_dir
+
+    out = tmp_path / "out"
+    ensure_out_dir(out)
+    items = normalize_and_stage(_raw(tmp_path, {"a": _long_record_doc()}), str(out), chunking=ChunkSettings(64))
+    publish(out, [o for o, _s in items], staged={o.input: s for o, s in items if s is not None})  # 512 tokens
+    assert current(out) == expected(out) and {c["tokens"] > 64 for c in current(out)} == {True, False}
+
+
+def _long_record_doc() -> str:
+    para = " ".join(f"Sentence {i} about the treatment of leukemia in adults." for i in range(120))
+    return DOC.replace("Treatment of relapsed CLL may include targeted therapy.", para)

@@ -145,3 +145,33 @@ def test_text_without_spaces_is_cut_within_the_budget() -> None:
     chunks = chunk_record(norm(doc, "zh.md"), max_tokens=64)
     assert len(chunks) > 1 and all(c.tokens <= 64 for c in chunks)
     assert "".join(c.text for c in chunks) == "癌症是一种疾病" * 400
+
+
+@pytest.mark.parametrize("max_tokens, overlap", [(512, 0), (64, 10)])
+def test_a_chunks_token_count_is_what_counting_its_text_gives_on_real_pages(max_tokens: int, overlap: int) -> None:
+    # chunk_dicts sums its units' counts instead of counting each passage again (a whitespace
+    # separator adds no token); on real pages with lists, tables and long paragraphs it must agree
+    from ingest.core.chunking import chunk_dicts
+    from ingest.core.inputs import InputMeta
+    from ingest.core.pipeline import Published, process
+
+    from .helpers import CORPUS
+
+    tok = ApproxWordPiece()
+    pages = sorted((CORPUS / "cancer-gov-html").glob("*.html"))[:12] + sorted((CORPUS / "pdq-xml").glob("*.xml"))[:3]
+    checked = 0
+    for p in pages:
+        o = process(p.read_bytes(), InputMeta(input=p.name, filename=p.name))
+        if not isinstance(o, Published):
+            continue
+        for c in chunk_dicts(o.record, max_tokens, overlap):
+            assert c["tokens"] == max(1, tok.count(c["text"])), (p.name, c["text"][:80])
+            checked += 1
+    assert checked > 100
+
+
+def test_chunk_dicts_are_exactly_what_the_validated_chunk_model_dumps() -> None:
+    from ingest.core.chunking import chunk_dicts
+
+    rec = norm(DOC, "cll.md")
+    assert [Chunk.model_validate(c).model_dump(mode="json") for c in chunk_dicts(rec)] == chunk_dicts(rec)

@@ -69,6 +69,7 @@ from ingest.orchestration.workers import (
     normalize_and_stage,
     reuse_unchanged,
 )
+from ingest.store.chunks import ChunkSettings
 from ingest.store.discovery import PROBLEM_KINDS, RawRef, read, scan
 from ingest.store.files import ensure_out_dir, fault_point
 from ingest.store.lock import out_dir_lock
@@ -119,17 +120,18 @@ def normalize_batch(refs: list[RawRef]) -> list[Outcome]:
 
 
 @task(name="normalize_stage_batch", cache_policy=NO_CACHE)
-def normalize_stage_batch(refs: list[RawRef], out_dir: str) -> list[Item]:
-    """Normalize one batch and stage its published records' bytes in ``out_dir``.
+def normalize_stage_batch(refs: list[RawRef], out_dir: str, chunking: ChunkSettings | None = None) -> list[Item]:
+    """Normalize one batch and stage its published records' bytes in ``out_dir`` (and their chunk
+    lines, made with ``chunking``).
 
     Runs on the flow run's local process pool when there is one, else inline (one thread here, or
     a Dask worker). Returns ``(slim outcome, staged)`` per ref, in order (:mod:`ingest.orchestration.workers`).
     """
     pool = current_pool()
     if pool is not None:
-        return pool.run(refs, out_dir)
+        return pool.run(refs, out_dir, chunking)
     # inline: this module's ``process_batch``, looked up now (tests substitute it)
-    return normalize_and_stage(refs, out_dir, process_batch=process_batch)
+    return normalize_and_stage(refs, out_dir, process_batch=process_batch, chunking=chunking)
 
 
 @task(name="reuse_unchanged", cache_policy=NO_CACHE)
@@ -306,8 +308,12 @@ def _normalize_run(
         f"{workers} worker processes" if use_pool else "in this process" if local else "on the task runner's workers",
     )
 
+    # the chunk settings publishing will use (the previous manifest's unless chunk_tokens is given):
+    # batches chunk the records they normalize, in the workers, with them
+    chunking = ChunkSettings.from_manifest(report.previous or {}, chunk_tokens)
+
     def submit(batch: list[RawRef]) -> PrefectFuture[list[Item]]:
-        return normalize_stage_batch.submit(batch, task_out)
+        return normalize_stage_batch.submit(batch, task_out, chunking)
 
     # issue 7: bar in the CLI, log lines in workers; over the inputs normalized (reuse takes no time)
     progress = FlowProgress("normalize", len(todo), logger) if todo else None

@@ -50,15 +50,15 @@ from ingest.core.pipeline import Outcome, Published, Quarantined
 from ingest.core.pipeline import process_batch as _process_batch
 from ingest.core.serialize import canonical_json, sha256_hex
 from ingest.orchestration.lifeline import exit_with_parent
+from ingest.store.chunks import ChunkSettings, stage_chunks
 from ingest.store.discovery import RawRef, read_with_sidecar, scan, sidecar_path
-from ingest.store.files import RECORDS_DIR, record_path
+from ingest.store.files import RECORDS_DIR, TMP_PREFIX, record_path
 from ingest.store.manifest import MANIFEST_NAME, load_manifest
 from ingest.store.staging import Staged, read_back_slim, slim, summarize_removals
 
 #: What one input becomes: its outcome, and where a published record's bytes are (None otherwise).
 Item = tuple[Outcome, Staged | None]
 
-_TMP_PREFIX = ".tmp-"  # the prefix publish.py cleans up after an interrupted run
 
 
 def default_workers() -> int:
@@ -151,9 +151,12 @@ def normalize_and_stage(
     refs: list[RawRef],
     out_dir: str,
     process_batch: Callable[[Iterable[tuple[bytes, InputMeta]]], list[Outcome]] = _process_batch,
+    chunking: ChunkSettings | None = None,
 ) -> list[Item]:
     """Read ``refs``, normalize them with ``process_batch`` (one call per document, under the time
-    budget of :func:`doc_timeout`), and stage published records under ``out_dir/records``. One item per ref, in order. A file that cannot be read is quarantined
+    budget of :func:`doc_timeout`), and stage published records under ``out_dir/records`` (with
+    their chunk lines, made with ``chunking``, when given: chunking then runs here, in the worker
+    processes, not in the flow process at publish time). One item per ref, in order. A file that cannot be read is quarantined
     at stage ``read``, as in :func:`ingest.orchestration.normalize_flow.normalize_refs`. (Unchanged inputs never get here:
     the flow settles them first, with :func:`reuse_unchanged`.)
     """
@@ -170,7 +173,7 @@ def normalize_and_stage(
 
     for i, raw, meta, meta_sha in todo:  # one document at a time: each under the time budget
         outcome = _within_budget(lambda raw=raw, meta=meta: process_batch([(raw, meta)])[0], meta.input, raw)
-        items[i] = _stage(Path(out_dir), records_dir, outcome, meta_sha)
+        items[i] = _stage(Path(out_dir), records_dir, outcome, meta_sha, chunking)
     return [item for item in items if item is not None]
 
 
@@ -228,7 +231,8 @@ def _reuse(out_dir: Path, input_name: str, entry: Mapping[str, Any], raw_sha: st
     return Published(input_name, small), Staged(input_name, small, None, meta_sha, reused=True, removals=removals)
 
 
-def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | None) -> Item:
+def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | None,
+           chunking: ChunkSettings | None = None) -> Item:
     if not isinstance(outcome, Published):  # the manifest records the sidecar hash of quarantines too
         return (dataclasses.replace(outcome, meta_sha256=meta_sha) if meta_sha else outcome), None
     try:
@@ -241,15 +245,19 @@ def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | N
     except FileNotFoundError:
         same = False
     tmp = None if same else _write_temp(records_dir, data)
+    # a record whose bytes are already published keeps its chunk lines (or publishing chunks it from
+    # disk if the settings changed): an unchanged --force rerun writes nothing into records/
+    chunks_tmp = stage_chunks(records_dir, outcome.record, chunking) if chunking is not None and not same else None
     small = slim(outcome.record)
     return Published(outcome.input, small), Staged(
-        outcome.input, small, tmp, meta_sha, removals=summarize_removals(outcome.record)
+        outcome.input, small, tmp, meta_sha, removals=summarize_removals(outcome.record),
+        chunks_tmp=chunks_tmp, chunking=chunking.as_dict() if chunking is not None else None,
     )
 
 
 def _write_temp(records_dir: Path, data: bytes) -> str:
     """Write ``data`` to a new fsynced temp file in ``records_dir``; returns its name."""
-    fd, tmp = tempfile.mkstemp(dir=records_dir, prefix=_TMP_PREFIX, suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=records_dir, prefix=TMP_PREFIX, suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -360,7 +368,7 @@ class LocalPool:
             if p.is_alive():
                 p.kill()
 
-    def run(self, refs: list[RawRef], out_dir: str) -> list[Item]:
+    def run(self, refs: list[RawRef], out_dir: str, chunking: ChunkSettings | None = None) -> list[Item]:
         """:func:`normalize_and_stage` over ``refs``, in chunks spread over the workers; results in order.
 
         A worker that stopped itself (a document stuck past its budget, see :class:`_Budget`) or
@@ -368,20 +376,23 @@ class LocalPool:
         call; a document that breaks the pool twice on its own is quarantined as over its budget.
         """
         parts = chunks(refs, self.workers)
-        futures = [self._submit(chunk, out_dir) for chunk in parts]
-        return [item for chunk, fut in zip(parts, futures, strict=True) for item in self._collect(chunk, fut, out_dir)]
+        futures = [self._submit(chunk, out_dir, chunking) for chunk in parts]
+        return [item for chunk, fut in zip(parts, futures, strict=True)
+                for item in self._collect(chunk, fut, out_dir, chunking)]
 
-    def _submit(self, chunk: list[RawRef], out_dir: str) -> tuple[ProcessPoolExecutor, Future[list[Item]]]:
+    def _submit(self, chunk: list[RawRef], out_dir: str,
+                chunking: ChunkSettings | None) -> tuple[ProcessPoolExecutor, Future[list[Item]]]:
         with LocalPool._lock:
             executor = self.executor
         try:
-            return executor, executor.submit(normalize_and_stage, chunk, out_dir)
+            return executor, executor.submit(normalize_and_stage, chunk, out_dir, chunking=chunking)
         except BrokenProcessPool:
             self._replace(executor)
-            return self._submit(chunk, out_dir)
+            return self._submit(chunk, out_dir, chunking)
 
     def _collect(
-        self, chunk: list[RawRef], submitted: tuple[ProcessPoolExecutor, Future[list[Item]]], out_dir: str, tries: int = 0
+        self, chunk: list[RawRef], submitted: tuple[ProcessPoolExecutor, Future[list[Item]]], out_dir: str,
+        chunking: ChunkSettings | None, tries: int = 0,
     ) -> list[Item]:
         executor, fut = submitted
         try:
@@ -389,9 +400,10 @@ class LocalPool:
         except BrokenProcessPool:
             self._replace(executor)
         if len(chunk) > 1:
-            return [item for ref in chunk for item in self._collect([ref], self._submit([ref], out_dir), out_dir)]
+            return [item for ref in chunk
+                    for item in self._collect([ref], self._submit([ref], out_dir, chunking), out_dir, chunking)]
         if tries == 0:  # this document, or another in flight when the pool broke
-            return self._collect(chunk, self._submit(chunk, out_dir), out_dir, tries=1)
+            return self._collect(chunk, self._submit(chunk, out_dir, chunking), out_dir, chunking, tries=1)
         budget = doc_timeout() or DEFAULT_DOC_TIMEOUT
         reason = overtime_reason(budget) + " (its worker process was stopped)"
         return [(Quarantined(chunk[0].input, "load", "PathologicalInput", reason, None), None)]

@@ -15,11 +15,20 @@ events again when it is rerun.
 
 The chunking settings (token budget, overlap, tokenizer, chunker version) are written to the
 manifest under ``chunking``; a change of settings rewrites every chunk.
+
+Where the lines come from, cheapest first: a record whose version is the one its current lines were
+made from keeps them (copied from the old file); a record a worker batch normalized in this run has
+its lines staged beside its record (:func:`stage_chunks`, ``records/.tmp-chunks-*``: chunked in the
+worker processes, in parallel, from the record they already hold); any other record is read back and
+chunked here. Staged chunk files are removed once ``chunks.jsonl`` is written (and by the next run
+after a crash, like every temp file in ``records/``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,16 +42,18 @@ from ingest.core.chunking import (
     DEFAULT_OVERLAP_TOKENS,
     DEFAULT_TOKENIZER,
     Tokenizer,
-    chunk_record,
+    chunk_dicts,
 )
 from ingest.core.models import Record
 from ingest.store.feed import append_events
-from ingest.store.files import fault_point, record_path, write_stream_if_changed
+from ingest.store.files import RECORDS_DIR, TMP_PREFIX, fault_point, record_path, write_stream_if_changed
 
 CHUNKS_JSONL = "chunks.jsonl"
 CHUNK_CHANGES_NAME = "chunk-changes.jsonl"
 #: The SQLite search index `ingest index` keeps in OUT_DIR (:mod:`ingest.store.index`).
 INDEX_NAME = "index.sqlite"
+#: Chunk lines a worker staged in ``records/`` for the publish step (:func:`stage_chunks`).
+CHUNK_TMP_PREFIX = f"{TMP_PREFIX}chunks-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +85,38 @@ class ChunkSummary:
     added: int = 0
     removed: int = 0
     written: bool = False
+
+
+def chunk_line(chunk: dict[str, Any]) -> bytes:
+    """One line of ``chunks.jsonl``: compact JSON, sorted keys."""
+    return orjson.dumps(chunk, option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def stage_chunks(records_dir: Path, record: Record, settings: ChunkSettings) -> str:
+    """Write ``record``'s chunk lines (made with ``settings``, for ``record.version``) to a new temp
+    file in ``records_dir``; returns its name. Run by worker batches (see the module docstring); not
+    fsynced: publishing reads it in the same run, and a crash leaves only a temp file to remove."""
+    fd, tmp = tempfile.mkstemp(dir=records_dir, prefix=CHUNK_TMP_PREFIX, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.writelines(chunk_line(c) for c in
+                         chunk_dicts(record, settings.max_tokens, settings.overlap, settings.tokenizer))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return os.path.basename(tmp)
+
+
+def remove_staged_chunks(records_dir: Path) -> None:
+    """Remove the chunk lines batches staged (after publishing, or left by an interrupted run)."""
+    try:
+        names = [e.name for e in os.scandir(records_dir) if e.name.startswith(CHUNK_TMP_PREFIX)]
+    except FileNotFoundError:
+        return
+    for name in names:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(records_dir / name)
 
 
 def read_chunk_keys(out_dir: Path) -> dict[str, tuple[str, str, int]]:
@@ -135,11 +178,14 @@ def _old_ranges(out_dir: Path) -> tuple[dict[str, tuple[str, str, int]], dict[st
 def chunk_lines(out_dir: Path, entries: list[dict[str, Any]], settings: ChunkSettings,
                 keys: dict[str, tuple[str, str, int]],
                 reuse: tuple[dict[str, tuple[str, str, int]], dict[str, tuple[int, int, int]]] | None = None,
+                staged: dict[str, tuple[str, int]] | None = None,
                 ) -> Iterator[bytes]:
     """The lines of ``chunks.jsonl`` for the manifest's ``entries``; fills ``keys`` as it goes.
 
     ``reuse`` (the current file's keys and ranges, same settings): a record whose version is the one
-    its chunks were made from is not chunked again; its lines are copied from the current file."""
+    its chunks were made from is not chunked again; its lines are copied from the current file.
+    ``staged``: record id -> (name of its chunk lines staged in ``records/`` with the same settings,
+    the record version they carry)."""
     old_keys, ranges = reuse or ({}, {})
     by_record: dict[str, list[str]] = {}
     for cid, (rid, _sha, _ver) in old_keys.items():
@@ -147,7 +193,7 @@ def chunk_lines(out_dir: Path, entries: list[dict[str, Any]], settings: ChunkSet
     old = (out_dir / CHUNKS_JSONL).open("rb") if ranges else None
     try:
         for e in entries:
-            yield from _record_lines(out_dir, e, settings, keys, old, ranges, old_keys, by_record)
+            yield from _record_lines(out_dir, e, settings, keys, old, ranges, old_keys, by_record, staged or {})
     finally:
         if old is not None:
             old.close()
@@ -155,7 +201,7 @@ def chunk_lines(out_dir: Path, entries: list[dict[str, Any]], settings: ChunkSet
 
 def _record_lines(out_dir: Path, e: dict[str, Any], settings: ChunkSettings, keys: dict[str, tuple[str, str, int]],
                   old: Any, ranges: dict[str, tuple[int, int, int]], old_keys: dict[str, tuple[str, str, int]],
-                  by_record: dict[str, list[str]]) -> Iterator[bytes]:
+                  by_record: dict[str, list[str]], staged: dict[str, tuple[str, int]]) -> Iterator[bytes]:
     rid = str(e["id"])
     if old is not None and rid in ranges and ranges[rid][0] == e.get("version"):
         _ver, start, end = ranges[rid]
@@ -164,10 +210,34 @@ def _record_lines(out_dir: Path, e: dict[str, Any], settings: ChunkSettings, key
             keys[cid] = old_keys[cid]
         yield old.read(end - start)
         return
+    if rid in staged:
+        lines = _staged_lines(out_dir, *staged[rid], e.get("version"))
+        if lines is not None:
+            for line in lines:
+                c = orjson.loads(line)
+                keys[c["id"]] = (c["record_id"], c["content_sha256"], c["record_version"])
+            yield b"".join(lines)
+            return
     record = Record.model_validate_json(record_path(out_dir, rid).read_bytes())
-    for c in chunk_record(record, settings.max_tokens, settings.overlap, settings.tokenizer):
-        keys[c.id] = (c.record_id, c.content_sha256, c.record_version)
-        yield orjson.dumps(c.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS) + b"\n"
+    for c in chunk_dicts(record, settings.max_tokens, settings.overlap, settings.tokenizer):
+        keys[c["id"]] = (c["record_id"], c["content_sha256"], c["record_version"])
+        yield chunk_line(c)
+
+
+def _staged_lines(out_dir: Path, name: str, staged_version: int, version: Any) -> list[bytes] | None:
+    """The staged chunk lines ``name``, carrying ``version`` (publishing may have given the record
+    another version than the one it was staged with: only ``record_version`` differs, and in compact
+    sorted-key JSON ``"record_version":N,`` occurs once per line, outside every string, whose quotes
+    are escaped). None when the file is gone or the version is not an int."""
+    if not name.startswith(CHUNK_TMP_PREFIX) or "/" in name or os.sep in name or not isinstance(version, int):
+        return None
+    try:
+        data = (out_dir / RECORDS_DIR / name).read_bytes()
+    except FileNotFoundError:
+        return None
+    if version != staged_version:
+        data = data.replace(b'"record_version":%d,' % staged_version, b'"record_version":%d,' % version)
+    return data.splitlines(keepends=True)
 
 
 def chunk_events(old: dict[str, tuple[str, str, int]], new: dict[str, tuple[str, str, int]]) -> list[dict[str, Any]]:
@@ -192,11 +262,13 @@ def append_chunk_changes(out_dir: Path, events: list[dict[str, Any]], run_id: st
 
 
 def publish_chunks(out_dir: Path, entries: list[dict[str, Any]], settings: ChunkSettings,
-                   run_id: str | None = None, reuse: bool = False) -> ChunkSummary:
+                   run_id: str | None = None, reuse: bool = False,
+                   staged: dict[str, tuple[str, int]] | None = None) -> ChunkSummary:
     """Chunk every current record, append the differences to the chunk feed, then replace
     ``chunks.jsonl`` (only if its bytes changed). Called by :func:`ingest.store.publish.publish`
     after ``changes.jsonl`` and before the manifest. ``reuse``: the settings are those the current
-    chunks.jsonl was made with, so records of the same version keep their lines without rechunking."""
+    chunks.jsonl was made with, so records of the same version keep their lines without rechunking.
+    ``staged``: chunk lines batches staged (see :func:`chunk_lines`)."""
     old, ranges = _old_ranges(out_dir)
     new: dict[str, tuple[str, str, int]] = {}
     summary = ChunkSummary()
@@ -205,7 +277,7 @@ def publish_chunks(out_dir: Path, entries: list[dict[str, Any]], settings: Chunk
     # chunks.jsonl, so stream into a staging file, then append the events, then rename
     staging = out_dir / f".tmp-{CHUNKS_JSONL}.next"
     changed = write_stream_if_changed(
-        staging, chunk_lines(out_dir, entries, settings, new, (old, ranges) if reuse else None)
+        staging, chunk_lines(out_dir, entries, settings, new, (old, ranges) if reuse else None, staged)
     )
     del changed
     events = chunk_events(old, new)

@@ -29,7 +29,13 @@ from typing import Any
 
 from ingest.core.pipeline import Outcome, Published, Quarantined
 from ingest.core.serialize import canonical_json
-from ingest.store.chunks import CHUNKS_JSONL, ChunkSettings, publish_chunks
+from ingest.store.chunks import (
+    CHUNK_TMP_PREFIX,
+    CHUNKS_JSONL,
+    ChunkSettings,
+    publish_chunks,
+    remove_staged_chunks,
+)
 from ingest.store.dedupe import resolve_duplicates
 from ingest.store.feed import CHANGES_NAME, RECORDS_JSONL, append_changes, change_event, records_jsonl_lines
 from ingest.store.files import (
@@ -291,6 +297,8 @@ def publish(
     to_remove: list[Path] = []
     try:
         for entry in sorted(records_dir.iterdir()):
+            if entry.name.startswith(CHUNK_TMP_PREFIX):
+                continue  # staged chunk lines: read by publish_chunks below, then removed
             if entry.name.startswith(TMP_PREFIX) and entry.is_file():
                 entry.unlink()
             elif entry.suffix == ".json" and entry.name not in keep and entry.is_file():
@@ -330,8 +338,10 @@ def publish(
             fault_point("changes.jsonl")
         if summary.written or events or not manifest_same or not (out_dir / CHUNKS_JSONL).exists():
             cs = publish_chunks(out_dir, manifest_data["records"], chunk_settings, run_id,
-                                reuse=prev_manifest.get("chunking") == chunk_settings.as_dict())
+                                reuse=prev_manifest.get("chunking") == chunk_settings.as_dict(),
+                                staged=_staged_chunks(published, staged, chunk_settings))
             summary.chunks, summary.chunks_added, summary.chunks_removed = cs.chunks, cs.added, cs.removed
+        remove_staged_chunks(records_dir)
         summary.manifest_written = False if manifest_same else write_if_changed(manifest_path, manifest)
         for entry in to_remove:
             fault_point(f"withdraw {entry.stem}")
@@ -351,3 +361,17 @@ def publish(
     summary.changes = len(events)
     summary.change_events = events
     return summary
+
+
+def _staged_chunks(published: list[Published], staged: dict[str, Staged] | None,
+                   settings: ChunkSettings) -> dict[str, tuple[str, int]]:
+    """Record id -> (its chunk lines a batch staged with ``settings``, the version they carry).
+    Duplicate resolution and versioning change only provenance and version, which the lines either
+    do not hold or :func:`ingest.store.chunks.publish_chunks` mends."""
+    want = settings.as_dict()
+    out: dict[str, tuple[str, int]] = {}
+    for o in published:
+        s = staged.get(o.input) if staged else None
+        if s is not None and s.chunks_tmp and s.chunking == want:
+            out[o.record.id] = (s.chunks_tmp, s.record.version)
+    return out

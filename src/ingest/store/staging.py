@@ -132,6 +132,10 @@ class Staged:
     reused: bool = False
     #: The full record's removals by rule (the slim ``record`` has none), for the run report.
     removals: RemovalSummary = ()
+    #: The record's chunk lines, staged in ``records/`` by the batch (:func:`ingest.store.chunks.stage_chunks`),
+    #: and the chunking settings they were made with (``ChunkSettings.as_dict()``); None when not staged.
+    chunks_tmp: str | None = None
+    chunking: dict[str, Any] | None = None
 
 
 def write_record(out_dir: Path, path: Path, o: Published, staged: dict[str, Staged] | None) -> bool:
