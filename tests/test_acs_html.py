@@ -104,16 +104,20 @@ def test_the_copyright_notice_is_a_notice_not_body(page):
     assert rec.notices[0].text.startswith("American Cancer Society medical information is copyrighted material.")
 
 
-# (name, page, [(text start, year, url)])
+# (name, page, [(text start, title, year, url)]): the text starts with the authors
 REFERENCE_CASES = [
     ("references written one per paragraph become citations", ARTICLE, [
-        ("Jabbour E, Kantarjian H. Acute lymphoblastic leukemia: 2024 update", 2024, None),
-        ("National Comprehensive Cancer Network. NCCN Clinical Practice Guidelines", 2024,
+        ("Jabbour E, Kantarjian H. Acute lymphoblastic leukemia: 2024 update",
+         "Acute lymphoblastic leukemia: 2024 update on diagnosis and management", 2024, None),
+        ("National Comprehensive Cancer Network. NCCN Clinical Practice Guidelines",
+         "NCCN Clinical Practice Guidelines in Oncology: Acute Lymphoblastic Leukemia", 2024,
          "https://www.nccn.org/professionals/physician_gls/pdf/all.pdf"),
     ]),
     ("references in an ordered list become citations with their links", INTERLEAVED, [
-        ("Bower JE. Cancer-related fatigue", 2014, "https://pubmed.ncbi.nlm.nih.gov/25113839/"),
-        ("National Cancer Institute. Nausea and Vomiting", 2023,
+        ("Bower JE. Cancer-related fatigue", "Cancer-related fatigue: mechanisms, risk factors, and treatments", 2014,
+         "https://pubmed.ncbi.nlm.nih.gov/25113839/"),
+        ("National Cancer Institute. Nausea and Vomiting",
+         "Nausea and Vomiting Related to Cancer Treatment (PDQ®)-Patient Version", 2023,
          "https://www.cancer.gov/about-cancer/treatment/side-effects/nausea/nausea-pdq"),
     ]),
 ]
@@ -123,7 +127,7 @@ REFERENCE_CASES = [
 def test_acs_references_become_citations_and_leave_the_body(name, page, expected):
     rec = run(page)
     refs = [c for c in rec.citations if c.kind in ("reference", "pubmed")]
-    assert [(c.text[: len(t)], c.year, c.url) for c, (t, _, _) in zip(refs, expected, strict=True)] == expected
+    assert [(c.text[: len(t)], c.title, c.year, c.url) for c, (t, *_) in zip(refs, expected, strict=True)] == expected
     assert all(s.heading != "References" for s in rec.sections)
     assert "Kantarjian" not in body_text(rec) and "Bower JE" not in body_text(rec)
 
