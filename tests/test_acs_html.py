@@ -171,6 +171,7 @@ MARKUP_CASES = [
     ("the template token with spaces", "<p>showDesktop, showTablet, showMobile</p>", "showTablet"),
     ("the tax deductible line in emphasis", "<p><em>Your gift is 100% tax deductible</em></p>", "tax deductible"),
     ("the language links in a list", "<ul><li><a>Español</a></li><li><a>PDFs by language</a></li></ul>", "Español"),
+    ("the link back to the English page", "<p><a href=\"/cancer.html\">English</a></p>", "English"),
 ]
 
 _PAGE = """<!DOCTYPE html><html lang="en"><head><title>Radiation Therapy | American Cancer Society</title>

@@ -30,7 +30,7 @@ _HELP = (
     r"cancer helpline\.?)"
 )
 # The language links of a page ("Español / PDFs by language").
-_LANG = r"(?:Español|PDFs by language|Other languages|Ver en español|En español)"
+_LANG = r"(?:Español|English|PDFs by language|Other languages|Ver en español|En español|Ver en inglés)"
 
 PROFILE = Profile(
     family="acs",
