@@ -168,6 +168,9 @@ MARKUP_CASES = [
     ("the helpline in one run-together paragraph", "<p>Our 24/7 cancer helpline provides information and answers for "
      "people dealing with cancer. Live Chat available weekdays Call us at 1-800-227-2345 Available any time of day or "
      "night</p>", "helpline"),
+    ("the helpline box split into one element per phrase", "<div><p>Our 24/7 cancer helpline</p><p>provides information "
+     "and answers for people dealing with cancer.</p><p><a>Live Chat</a></p><p>available weekdays</p><p>Call us at</p>"
+     "<p><a>1-800-227-2345</a></p></div>", "helpline"),
     ("the template token with spaces", "<p>showDesktop, showTablet, showMobile</p>", "showTablet"),
     ("the tax deductible line in emphasis", "<p><em>Your gift is 100% tax deductible</em></p>", "tax deductible"),
     ("the language links in a list", "<ul><li><a>Español</a></li><li><a>PDFs by language</a></li></ul>", "Español"),
@@ -189,6 +192,15 @@ def test_acs_chrome_goes_whatever_the_markup(name, chrome, gone):
     body = body_text(outcome.record)
     assert gone not in body
     assert "Radiation therapy uses high-energy rays" in body and "Side effects depend" in body
+
+
+def test_an_accordion_heading_keeps_its_words_and_heads_its_section():
+    chrome = ("<h2 class=\"cmp-accordion__header\"><button type=\"button\"><span>Caring for the skin</span></button></h2>"
+              "<p>Keep the treated skin clean and dry.</p>")
+    outcome = process(_PAGE.format(chrome=chrome).encode(), InputMeta(input="raw/radiation.html", filename="radiation.html"))
+    assert isinstance(outcome, Published), outcome
+    [sec] = [s for s in outcome.record.sections if s.heading == "Caring for the skin"]
+    assert sec.text.startswith("Keep the treated skin clean and dry.")
 
 
 def test_the_cli_normalizes_a_raw_folder_of_acs_pages_clean(prefect_harness, tmp_path: Path):

@@ -24,10 +24,12 @@ _GIVE = (
 )
 # Pieces of the 24/7 helpline box; a block made only of these is chrome.
 _HELP = (
-    r"(?:Our 24/7 cancer helpline\b[^.]*\.(?:\s*We can connect you\b[^.]*\.)?|We can connect you with trained cancer "
-    r"information specialists\b[^.]*\.|Live Chat (?:is )?available\b.{0,120}?(?:\bET\b\.?|$|(?=\s*(?:Call us|Available any|1-800)))|Call us(?: any ?time)? at "
-    r"1-800-227-2345\.?|Available any time of day or night\.?|Chat live\.?|Live Chat\.?|1-800-227-2345\.?|24/7 "
-    r"cancer helpline\.?)"
+    r"(?:(?:Our )?24/7 cancer helpline(?:\s+provides information and answers for people dealing with cancer)?[.!]?|"
+    r"provides information and answers for people dealing with cancer[.!]?|"
+    r"We can connect you with trained cancer information specialists\b[^.]{0,300}\.?|"
+    r"(?:Live Chat\s+)?(?:is\s+)?available weekdays\b.{0,100}?(?:\bET\b\.?|$|(?=\s*(?:Call us|Available any|1-800)))|"
+    r"Live Chat\.?|Chat live\.?|Call us(?: any ?time)?(?: at)?(?:\s*1-800-227-2345)?\.?|1-800-227-2345\.?|"
+    r"Available any time of day or night\.?)"
 )
 # The language links of a page ("Español / PDFs by language").
 _LANG = r"(?:Español|English|PDFs by language|Other languages|Ver en español|En español|Ver en inglés)"
