@@ -220,3 +220,67 @@ def test_the_cli_normalizes_a_raw_folder_of_acs_pages_clean(prefect_harness, tmp
         assert r["metadata"]["byline"] == "The American Cancer Society medical and editorial content team"
         text = json.dumps(r["sections"], ensure_ascii=False)
         assert not [c for c in CHROME if c in text]
+
+
+# The same chrome in a text copy and a Markdown export of a cancer.org page (the rules match blocks,
+# whatever the format made them from).
+_TEXT_PAGE = """Leukemia--Acute Lymphocytic
+
++ -Text Size
+
+Treating Leukemia - Acute Lymphocytic (ALL) in Adults TOPICS
+
+LIMITED OFFER: 3X Match! Give today and make a world of difference.
+
+What if the leukemia comes back?
+
+If the leukemia comes back after treatment, more chemotherapy or a stem cell transplant may be tried.
+
+showDesktop,showTablet,showMobile
+
+Our 24/7 cancer helpline provides information and answers for people dealing with cancer.
+
+Live Chat available weekdays
+
+Call us at 1-800-227-2345
+
+Available any time of day or night
+
+Palliative treatment
+
+Treatment may shift to controlling symptoms caused by the leukemia.
+
+Written by
+
+The American Cancer Society medical and editorial content team
+
+Our team is made up of doctors and oncology certified nurses with deep knowledge of cancer care.
+
+American Cancer Society medical information is copyrighted material. For reprint requests, please see our Content Usage Policy.
+
+Your gift is 100% tax deductible
+
+Español / PDFs by language
+
+Last Medical Review: 12/02/2014 Last Revised: 12/03/2014
+"""
+_MD_PAGE = "# What if the leukemia comes back?\n\n" + "\n\n".join(
+    line for line in _TEXT_PAGE.split("\n\n")[5:] if line.strip() != "What if the leukemia comes back?")
+
+FORMAT_CASES = [("a text copy of a cancer.org page", _TEXT_PAGE, "acs-page.txt"),
+                ("a Markdown export of a cancer.org page", _MD_PAGE, "acs-page.md")]
+
+
+@pytest.mark.parametrize("name,doc,filename", FORMAT_CASES, ids=[c[0] for c in FORMAT_CASES])
+def test_acs_chrome_goes_from_text_and_markdown_too(name, doc, filename):
+    outcome = process(doc.encode(), InputMeta(input=f"raw/{filename}", filename=filename))
+    assert isinstance(outcome, Published), outcome
+    rec = outcome.record
+    assert rec.source.family == "acs"
+    body = every_section_string(rec)
+    assert [c for c in CHROME if c in body] == []
+    assert "more chemotherapy or a stem cell transplant may be tried" in body
+    assert "controlling symptoms caused by the leukemia" in body
+    assert rec.metadata.byline == "The American Cancer Society medical and editorial content team"
+    assert (rec.dates.last_reviewed.value, rec.dates.last_revised.value) == ("2014-12-02", "2014-12-03")
+    assert [n.kind for n in rec.notices] == ["syndication"]
