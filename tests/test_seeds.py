@@ -112,3 +112,69 @@ def test_the_id_comes_from_the_url_when_known_and_from_the_relative_path_otherwi
         "https://www.cancer.gov/types/leukemia/research/more-chemo-helps-all", "ignored"
     )
     assert norm_seed("003_a791fc4135c499f1.txt").id == record_id(None, "raw/003_a791fc4135c499f1.txt")
+
+
+# ---- the AI answers' run-together header (issue 14): other topics, other date forms, after a title line.
+# Each row: (name, the first lines of seed 000 with the header replaced, header topic words, date, service).
+_SEED_000 = (RAW / "000_1cf3df3bac4fc228.txt").read_text(encoding="utf-8")
+_TITLE = "What happens if the clinical trial treatment for Leukemia doesn't work"
+_HEADER_000 = "LeukemiaMay 15, 2026Navis AI"
+HEADER_CASES = [
+    ("a topic with parentheses after a title line", f"{_TITLE}\n\nAML (Acute Myeloid Leukemia)June 2, 2026Navis AI",
+     "AML (Acute Myeloid Leukemia)", "2026-06-02", "Navis AI"),
+    ("a long topic with a slash and parentheses", f"{_TITLE}\n\nChronic Lymphocytic Leukemia / Small Lymphocytic "
+     "Lymphoma (CLL/SLL)Jan. 5, 2026Navis AI",
+     "Chronic Lymphocytic Leukemia / Small Lymphocytic Lymphoma (CLL/SLL)", "2026-01-05", "Navis AI"),
+    ("a topic with digits, a hyphen and an apostrophe", f"{_TITLE}\n\nStage 4 Non-Hodgkin's LymphomaDec 12, 2025Navis AI",
+     "Stage 4 Non-Hodgkin's Lymphoma", "2025-12-12", "Navis AI"),
+    ("a topic with a plus sign", f"{_TITLE}\n\nHER2+ Breast CancerSeptember 30, 2025Navis AI",
+     "HER2+ Breast Cancer", "2025-09-30", "Navis AI"),
+    ("a day-first date", f"{_TITLE}\n\nB-Cell ALL2 June 2026Navis AI", "B-Cell ALL", "2026-06-02", "Navis AI"),
+    ("an ISO date", f"{_TITLE}\n\nMultiple Myeloma2026-06-02Navis AI", "Multiple Myeloma", "2026-06-02", "Navis AI"),
+    ("a US numeric date glued to the topic", f"{_TITLE}\n\nLung Cancer06/02/2026Navis AI", "Lung Cancer",
+     "2026-06-02", "Navis AI"),
+    ("the parts set apart by separators", f"{_TITLE}\n\nMyelodysplastic Syndromes (MDS) | June 2, 2026 | Navis AI",
+     "Myelodysplastic Syndromes (MDS)", "2026-06-02", "Navis AI"),
+    ("the header on line 3 after a title and a subtitle", f"{_TITLE}\n\nAnswers for patients and families\n\n"
+     "AML (Acute Myeloid Leukemia)June 2, 2026Navis AI", "AML (Acute Myeloid Leukemia)", "2026-06-02", "Navis AI"),
+    ("the header before the title", f"AML (Acute Myeloid Leukemia)June 2, 2026Navis AI\n\n{_TITLE}",
+     "AML (Acute Myeloid Leukemia)", "2026-06-02", "Navis AI"),
+]
+
+
+def _with_header(lines: str) -> str:
+    head = f"{_TITLE}\n\n{_HEADER_000}"
+    assert _SEED_000.startswith(head)
+    return lines + _SEED_000[len(head):]
+
+
+@pytest.mark.parametrize("name,lines,topic,date,service", HEADER_CASES, ids=[c[0] for c in HEADER_CASES])
+def test_the_ai_header_is_read_whatever_its_topic_date_form_and_line(name, lines, topic, date, service):
+    from .helpers import norm
+
+    rec = norm(_with_header(lines), "answer.txt")
+    assert rec.source.family == "ai_answer"
+    assert (rec.dates.published and rec.dates.published.value, rec.source.publisher) == (date, service)
+    assert [r.text for r in rec.provenance.removals if r.rule == "ai.header"] == [lines.split("\n")[-1]
+                                                                                    if lines.startswith(_TITLE)
+                                                                                    else lines.split("\n")[0]]
+    assert topic not in body_text(rec).split("\n")[:3] and "Navis AI" not in body_text(rec)
+    assert rec.title == _TITLE
+
+
+# Lines near the top that hold a date but are no header: they stay in the body and give no date.
+NOT_HEADER_CASES = [
+    ("a sentence with a date and no service", "The FDA approved this drug on June 2, 2026."),
+    ("a sentence that ends in AI after a date with a lead-in word", "The results were published on June 2, 2026 by Navis AI"),
+    ("a sentence with a date in the middle", "Since June 2, 2026, doctors have used a new AI tool for this."),
+]
+
+
+@pytest.mark.parametrize("name,line", NOT_HEADER_CASES, ids=[c[0] for c in NOT_HEADER_CASES])
+def test_an_ordinary_sentence_with_a_date_is_not_a_header(name, line):
+    from .helpers import norm
+
+    rec = norm(_with_header(f"{_TITLE}\n\n{line}"), "answer.txt")
+    assert rec.dates.published is None
+    assert rec.source.publisher is None
+    assert line in body_text(rec)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from ingest.core.blocks import Block
 from ingest.core.links import resolve
+from ingest.core.references import reference_title
 
 # PubMed links as NCI writes them: /pubmed/123, pubmed.ncbi.nlm.nih.gov/123, ?term=123, and the old
 # Entrez form (PDQ reference lists): entrez/query.fcgi?cmd=Retrieve&db=PubMed&list_uids=123
@@ -150,7 +151,7 @@ class CitationFinder:
         text = _REF_PUBMED_LABEL.sub("", text) or text
         ym = _YEAR.search(text)
         key = f"pmid:{pmid}" if pmid else f"ref:{text.lower()}"
-        return self.index.add(key, kind="reference", text=text, title=None, url=url, pmid=pmid,
+        return self.index.add(key, kind="reference", text=text, title=reference_title(text), url=url, pmid=pmid,
                               year=int(ym.group(0)) if ym else None, origin=origin)
 
     def add_publisher(self, text: str, pmid: str | None, origin: str) -> str:

@@ -40,6 +40,7 @@ class Captured:
     topic: str | None = None
     crumbs: list[str] = field(default_factory=list)
     service: str | None = None
+    byline: str | None = None  # the author line the body states (cancer.org's "Written by" box)
     header_topic: str | None = None
     notices: list[tuple[str, str]] = field(default_factory=list)  # (kind, text)
     guideline_lines: list[str] = field(default_factory=list)
@@ -183,6 +184,8 @@ def _capture(rule: Rule, m: re.Match[str], cap: Captured) -> None:
             cap.topic = clean_inline(g["topic"])
     if g.get("crumbs"):
         cap.crumbs = [clean_inline(c) for c in re.split(r"-{2,}", g["crumbs"]) if clean_inline(c)]
+    if g.get("byline") and cap.byline is None:
+        cap.byline = clean_inline(g["byline"])
     if g.get("service"):
         cap.service = clean_inline(g["service"])
     if g.get("citation"):

@@ -449,9 +449,9 @@ def read_sections(loaded: Loaded, cap: Captured, blocks: list[Block], removals: 
     finder = CitationFinder(loaded.base_url, cap.guideline_lines)
     sections: list[dict[str, Any]] = []
     for heading, level, path, sblocks in build_sections(blocks):
-        if heading and _REFERENCE_HEADING.fullmatch(heading) and all(b.kind == "list" for b in sblocks):
+        if heading and _REFERENCE_HEADING.fullmatch(heading) and _reference_blocks(sblocks, loaded.profile):
             for b in sblocks:
-                for item, links in _item_links(b):
+                for item, links in (_item_links(b) if b.kind == "list" else [(b.text, b.links)]):
                     finder.add_reference(item, links)
                     removals.add("citations.reference_list", "moved_to_citations", "reference list entry", item)
             continue
@@ -473,6 +473,18 @@ def read_sections(loaded: Loaded, cap: Captured, blocks: list[Block], removals: 
     if fm_citation:
         finder.add_front_matter(fm_citation)
     return Body(sections, finder.index.list())
+
+
+def _reference_blocks(blocks: list[Block], profile: Profile) -> bool:
+    """A reference list: only lists, or (where the site writes one reference per paragraph) only lists
+    and paragraphs that each hold a year."""
+    if all(b.kind == "list" for b in blocks):
+        return True
+    return profile.reference_paragraphs and bool(blocks) and all(
+        b.kind == "list" or (b.kind == "paragraph" and _YEAR_IN_REFERENCE.search(b.text)) for b in blocks)
+
+
+_YEAR_IN_REFERENCE = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 def _item_links(b: Block) -> list[tuple[str, list]]:
@@ -538,7 +550,7 @@ def describe(loaded: Loaded, cap: Captured, meta: InputMeta, title: str, blocks:
         ai_generated=profile.ai_generated,
         notices=[{"kind": k, "text": t} for k, t in dict.fromkeys([*cap.notices, *(md.get("notices") or [])])],
         metadata={
-            "byline": md.get("byline") if profile.family != "ai_answer" else None,
+            "byline": (cap.byline or md.get("byline")) if profile.family != "ai_answer" else None,
             "breadcrumb": cap.crumbs,
             "topic": cap.topic,
             "related_questions": cap.related_questions,

@@ -1,8 +1,38 @@
-"""American Cancer Society pages (cancer.org) and printed handouts, as text or HTML."""
+"""American Cancer Society pages (cancer.org) and printed handouts, as text or HTML.
+
+The same rules hold whatever the format: the text rules below match blocks, so the chrome cancer.org
+pages carry (donation banner, 24/7 helpline box, language links, the "Written by" box, the copyright
+notice) goes from a text copy, a Markdown export and an HTML page alike. HTML is walked in the page's
+``<main>`` (``html_zones``) instead of trafilatura's guess, so the profile's rules see every block
+(trafilatura keeps or drops the chrome unpredictably, and loses the "Last Revised" line). The chrome
+patterns tolerate markup: a banner split into elements (``<strong>LIMITED OFFER:</strong> 3X Match!``)
+becomes blocks that each consist only of banner pieces, and such blocks match too.
+
+No real cancer.org HTML is in the corpus: the HTML side was checked on the hand-written fixtures in
+``tests/fixtures/acs_html`` (the strings are cancer.org's, the markup plausible, not copied).
+"""
 
 from __future__ import annotations
 
-from ingest.core.rules.base import DATE_ANY, Profile, Rule, Signal
+from ingest.core.rules.base import DATE_ANY, HtmlDrop, Profile, Rule, Signal
+
+# Pieces of the donation banner ("LIMITED OFFER: 3X Match! Give today and make a world of difference.")
+# and the donation box ("Your gift is 100% tax deductible"); a block made only of these is chrome.
+_GIVE = (
+    r"(?:LIMITED OFFER:?|\d+X Match!?|Give today and make a world of difference[.!]?|Give (?:today|now)[.!]?|"
+    r"Donate(?: (?:now|today))?[.!]?|Your gift is 100\s*%\s*tax[- ]deductible[.!]?|and make a world of difference[.!]?)"
+)
+# Pieces of the 24/7 helpline box; a block made only of these is chrome.
+_HELP = (
+    r"(?:(?:Our )?24/7 cancer helpline(?:\s+provides information and answers for people dealing with cancer)?[.!]?|"
+    r"provides information and answers for people dealing with cancer[.!]?|"
+    r"We can connect you with trained cancer information specialists\b[^.]{0,300}\.?|"
+    r"(?:Live Chat\s+)?(?:is\s+)?available weekdays\b.{0,100}?(?:\bET\b\.?|$|(?=\s*(?:Call us|Available any|1-800)))|"
+    r"Live Chat\.?|Chat live\.?|Call us(?: any ?time)?(?: at)?(?:\s*1-800-227-2345)?\.?|1-800-227-2345\.?|"
+    r"Available any time of day or night\.?)"
+)
+# The language links of a page ("Español / PDFs by language").
+_LANG = r"(?:Español|English|PDFs by language|Other languages|Ver en español|En español|Ver en inglés)"
 
 PROFILE = Profile(
     family="acs",
@@ -10,6 +40,16 @@ PROFILE = Profile(
     kind="web_page",
     audience="patient",
     base_url="https://www.cancer.org",
+    # the article lives in <main>; the site header, navigation and footer are chrome the HTML loader
+    # drops from every page (header, nav, footer, aside)
+    html_zones=("main", "[role=main]", "article", "#main-content", "#content"),
+    reference_paragraphs=True,
+    html_drops=(
+        HtmlDrop("acs.html.breadcrumb", ".breadcrumb, .cmp-breadcrumb, [aria-label=Breadcrumb], [aria-label=breadcrumb]",
+                 "breadcrumb trail (Home / Cancer Types / ...), not content", "navigation"),
+        HtmlDrop("acs.html.text_size", ".text-size, .text-resize", "text-size widget", "widget"),
+        HtmlDrop("acs.html.share", ".social-share, .share-tools, .sharing", "share/print widget", "widget"),
+    ),
     title_suffixes=(r"\s*\|\s*American Cancer Society\s*$", r"\s*\|\s*cancer\.org\s*$"),
     signals=(
         Signal(r"(^|\.)cancer\.org$", 10, "page URL is on cancer.org", "url"),
@@ -17,6 +57,10 @@ PROFILE = Profile(
         Signal(r"\+\s*-\s*Text Size", 3, "cancer.org's text-size widget"),
         Signal(r"Last Medical Review:", 4, "cancer.org's review-date footer"),
         Signal(r"1-800-227-2345", 3, "the ACS helpline number"),
+        Signal(r"American Cancer Society medical and editorial content team", 4, "cancer.org's byline"),
+        Signal(r"American Cancer Society medical information is copyrighted material", 4,
+               "cancer.org's copyright notice on every page"),
+        Signal(r"showDesktop,\s*showTablet,\s*showMobile", 2, "cancer.org's page template token leaked into the text"),
     ),
     rules=(
         Rule(
@@ -30,6 +74,43 @@ PROFILE = Profile(
             "capture", kind="navigation", within_first=4, case=True,
         ),
         Rule("acs.topics", r"TOPICS", "menu button", kind="navigation", case=True),
+        Rule(
+            "acs.template_token", r"\bshow(?:Desktop|Tablet|Mobile)(?:\s*,\s*show(?:Desktop|Tablet|Mobile))+\b",
+            "page template token (visibility flags of a component) leaked into the text", "strip", kind="cms_artifact",
+            case=True,
+        ),
+        Rule(
+            "acs.donation_banner_inline", r"LIMITED OFFER:?\s*\d+X Match!?(?:\s*Give today and make a world of difference[.!]?)?",
+            "donation banner glued to the text around it", "strip", kind="promo", case=True,
+        ),
+        Rule(
+            "acs.split_dates", r"Last (?:Medical Review|Revised):\s*" + DATE_ANY,
+            "review and revision dates run together on one line", "split", search=True,
+        ),
+        Rule("acs.donation_banner", r"(?:\s*" + _GIVE + r")+\s*", "donation banner and donation box", kind="promo"),
+        Rule("acs.helpline", r"(?:\s*" + _HELP + r")+\s*", "24/7 helpline box (chat, phone, hours) on every page",
+             kind="call_to_action"),
+        Rule("acs.language_links", _LANG + r"(?:\s*[/|•·]?\s*" + _LANG + r")*", "links to the page in other languages",
+             kind="navigation", case=True),
+        Rule("acs.written_by", r"Written by:?|Developed by:?", "label of the byline box", kind="byline"),
+        Rule(
+            "acs.byline",
+            r"(?:(?:Written|Developed) by:?\s*)?(?P<byline>(?:The )?American Cancer Society medical and editorial content team)"
+            r"(?:\s+with medical review and contribution by\b[^.]*)?\.?",
+            "the byline: kept in metadata.byline", "capture", kind="byline",
+        ),
+        Rule(
+            "acs.team", r"Our team is made up of doctors and (?:oncology certified |master['’]s-prepared )?nurses\b.{0,400}",
+            "description of the editorial team in the byline box", kind="byline",
+        ),
+        Rule(
+            "acs.editorial_policy", r"(?:Learn more about|View) (?:our|the American Cancer Society['’]s?) (?:editorial|content) "
+            r"(?:policy|policies|team)\.?", "link of the byline box", kind="byline",
+        ),
+        Rule(
+            "acs.copyright_notice", r"American Cancer Society medical information is copyrighted material\b.{0,400}",
+            "the page's copyright notice: kept as a notice, not body", "notice", kind="notice", notice_kind="syndication",
+        ),
         Rule(
             "acs.last_medical_review", r"Last Medical Review:\s*(?P<date>" + DATE_ANY + r")",
             "review date footer", "capture", kind="date_line", field="last_reviewed",

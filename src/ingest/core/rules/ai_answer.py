@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from ingest.core.rules.base import DATE_WORDS, Profile, Rule, Signal
+from ingest.core.rules.base import DATE_WORDS, MONTH, Profile, Rule, Signal
 
 GUIDELINE = r"NCCN Guidelines for Patients:\s*[A-Z][^()\n]*?\(\d{4}\)"
+
+# The page header as the copy runs it together: "LeukemiaMay 15, 2026Navis AI",
+# "AML (Acute Myeloid Leukemia)June 2, 2026Navis AI". The topic is a name, not a sentence: it may hold
+# parentheses, digits, slashes, hyphens, commas and apostrophes (up to 100 characters) but no sentence
+# punctuation, ends in a letter, digit or ")", and does not end in a word that leads into a date in a
+# sentence ("... published on June 2, 2026 ..."). The date is any form ``parse_date`` reads exactly
+# (month first or day first in words, ISO, US numeric); the parts may be glued or set apart by a space
+# or a separator (|, ·, •, -, –, —). The service name ends in "AI".
+_TOPIC = r"[A-Z0-9](?:[\w ()/&,'’+–-]{0,98}?[\w)])?"
+_NOT_LEAD_IN = "".join(
+    rf"(?<!\b{w})" for w in ("on", "in", "at", "by", "of", "to", "from", "since", "until", "before", "after", "dated",
+                             "published", "updated", "posted", "reviewed", "released", "was", "is", "are", "were")
+)
+_HEADER_DATE = (
+    r"(?:" + DATE_WORDS + r"|\d{1,2}\s+" + MONTH + r",?\s+\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})"
+)
+_SEP = r"\s*(?:[|•·—–-]\s*)?"
+HEADER = (
+    r"(?P<topic>" + _TOPIC + r")" + _NOT_LEAD_IN + _SEP + r"(?P<date>" + _HEADER_DATE + r")" + _SEP
+    + r"(?P<service>[A-Z][\w.-]*(?: [\w.-]+){0,3}?\s?AI)"
+)
 
 PROFILE = Profile(
     family="ai_answer",
@@ -25,8 +46,7 @@ PROFILE = Profile(
         Rule("ai.split_browse", r"Browse all NCCN Guidelines for Patients\s*→?", "link glued to the guideline title", "split", search=True),
         Rule("ai.split_related_services", r"Related Services", "heading glued to the previous link", "split", search=True, case=True),
         Rule(
-            "ai.header",
-            r"(?P<topic>[A-Z][A-Za-z /&-]*?)\s*(?P<date>" + DATE_WORDS + r")\s*(?P<service>[A-Z][\w .-]*?\bAI)",
+            "ai.header", HEADER,
             "header line run together: topic, answer date, service name",
             "capture", kind="header", within_first=3, case=True, field="published",
         ),

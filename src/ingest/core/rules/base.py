@@ -9,7 +9,7 @@ A rule matches a block's text (``re.fullmatch`` unless ``search=True``; case-ins
 - ``split``: cut the block's text around the match so run-together lines become separate blocks
 - ``notice``: move the block to the record's notices (``notice_kind``)
 - ``capture``: read named groups into the record (``date`` with ``field``, ``topic``, ``crumbs``,
-  ``service``, ``cancer``) and remove the block
+  ``service``, ``cancer``, ``byline``) and remove the block
 - ``source_guidelines``: the following guideline lines become citations and leave the body
 - ``related_questions``: the following lines are question titles (kept as metadata) and their
   cut-off answer snippets (removed)
@@ -146,6 +146,9 @@ class Profile:
     error_pages: tuple[PageCheck, ...] = ()  # error/redirect pages: quarantined, never published
     unlabelled_time: str | None = None  # the date field a <time> without a label gives (blog post dates)
     promote_headings: bool = True  # guess headings in plain text (no markup to say so)
+    # a "References" section whose paragraphs are each one reference (cancer.org lists them as <p>,
+    # not as a list) becomes citations like a reference list
+    reference_paragraphs: bool = False
     notes: str = ""
 
     @property

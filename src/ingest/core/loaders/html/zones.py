@@ -21,7 +21,8 @@ DEFAULT_ZONES: tuple[str, ...] = ("main", "article", "[role=main]", "#content", 
 
 #: Page chrome removed from the whole document before the zone is chosen. ``header`` is kept when it
 #: sits inside ``<article>``/``<main>``: there it is the article's own heading (h1, byline), not the
-#: site banner. Also removed: elements with one of :data:`DROP_ROLES`, ``aria-hidden="true"``, a
+#: site banner; a ``button`` inside a heading is kept too (an accordion's toggle holds the heading's
+#: words). Also removed: elements with one of :data:`DROP_ROLES`, ``aria-hidden="true"``, a
 #: ``hidden`` attribute (except ``hidden="until-found"``) or an inline ``display:none`` /
 #: ``visibility:hidden`` style.
 DROP_TAGS: tuple[str, ...] = (
@@ -44,7 +45,8 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 def _chrome(root: etree._Element) -> list[etree._Element]:
     """The elements :data:`DROP_TAGS` / :data:`DROP_ROLES` and hidden-ness remove (one C-level pass each)."""
     out = [el for el in root.iter(*DROP_TAGS)
-           if el.tag != "header" or not any(a.tag in ("article", "main") for a in el.iterancestors())]
+           if (el.tag != "header" or not any(a.tag in ("article", "main") for a in el.iterancestors()))
+           and (el.tag != "button" or not _in_heading(el))]
     # Never drop an element holding the main content: on mis-nested pages (an unclosed <div> in a
     # menu <button>) libxml2 puts <main> inside the <header>; saved DOMs wrap it in aria-hidden.
     protected = {a for m in _MAIN_XPATH(root) for a in m.iterancestors()}
@@ -58,6 +60,15 @@ def _chrome(root: etree._Element) -> list[etree._Element]:
         ):
             out.append(el)
     return [el for el in out if el not in protected] if protected else out
+
+
+_HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _in_heading(el: etree._Element) -> bool:
+    """An accordion's toggle ``<h3><button><span>References</span></button></h3>`` (cancer.org's
+    collapsible sections, AEM's ``cmp-accordion``): the button's words are the heading's, kept."""
+    return any(a.tag in _HEADING_TAGS for a in el.iterancestors())
 
 
 def _text_len(el: etree._Element) -> int:
