@@ -550,3 +550,38 @@ def test_what_a_drop_selector_removes_is_reported_for_provenance():
                     drop_selectors=(".on-this-page",))
     assert doc.metadata["dropped"] == [[".on-this-page", "On This Page"]]
     assert [b.text for b in doc.blocks] == ["Kept."]
+
+
+# --------------------------------------------------------------------------------------------- anchors
+@pytest.mark.parametrize("body, expected", [
+    pytest.param('<main><h2 id="fear">Fear</h2><p>x</p></main>', "fear", id="a heading's own id is its anchor"),
+    pytest.param('<main><p>x</p><section id="_1"><h2>General</h2><p>y</p></section></main>', "_1",
+                 id="a heading that opens a section with an id takes the section's id"),
+    pytest.param('<main><p>x</p><section id="_1"><p>intro</p><h2>General</h2></section></main>', None,
+                 id="a heading in the middle of a container does not take the container's id"),
+    pytest.param('<main><p>x</p><h2>Plain</h2><p>y</p></main>', None, id="a heading without any id has no anchor"),
+    pytest.param('<main><p>x</p><h2 id="a b&quot;c">Odd</h2><p>y</p></main>', None,
+                 id="an id that is not a plain token is no anchor"),
+    pytest.param('<main id="content"><h2>First</h2><p>y</p></main>', None,
+                 id="the content zone's own id is not a heading's anchor"),
+])
+def test_headings_carry_the_fragment_that_leads_to_them(body: str, expected: str | None) -> None:
+    headings = [b for b in blocks(page(body)) if b.kind == "heading"]
+    assert headings and headings[0].anchor == expected
+
+
+@needs_corpus
+def test_pdq_sections_and_their_chunks_link_to_the_pages_section_anchors() -> None:
+    from ingest.core.chunking import chunk_dicts
+    from ingest.core.inputs import InputMeta
+    from ingest.core.pipeline import process
+
+    name = "types__leukemia__patient__cll-treatment-pdq.html"
+    rec = process((CANCER_GOV / name).read_bytes(), InputMeta(input=name, filename=name)).record
+    assert all(s.anchor for s in rec.sections)  # every PDQ section has one (#_1, #_3, ...)
+    assert rec.sections[0].heading.startswith("General Information") and rec.sections[0].anchor == "_1"
+    anchors = {s.id: s.anchor for s in rec.sections}
+    chunks = chunk_dicts(rec)
+    assert chunks and all(
+        c["url"] == f"https://www.cancer.gov/types/leukemia/patient/cll-treatment-pdq#{anchors[c['section_id']]}"
+        for c in chunks)

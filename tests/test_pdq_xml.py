@@ -113,3 +113,12 @@ def test_the_summary_abstract_is_a_notice_and_the_board_makes_the_citation():
     assert rec.audience == "health_professional"
     tables = [b for s in rec.sections for b in s.blocks if b.type == "table"]
     assert tables and tables[0].rows[0] == ["Stage and/or Histopathologic Classification", "Standard Treatment Options"]
+
+
+def test_a_summary_sections_id_is_its_anchor() -> None:
+    from ingest.core.loaders.pdq_xml import load_pdq_xml
+
+    xml = ('<Summary id="CDR1"><SummaryTitle>T</SummaryTitle><SummarySection id="_12"><Title>Risks</Title>'
+           '<Para id="_13">Some text.</Para></SummarySection></Summary>')
+    heading = next(b for b in load_pdq_xml(xml).blocks if b.kind == "heading")
+    assert (heading.text, heading.anchor) == ("Risks", "_12")

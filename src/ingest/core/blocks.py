@@ -42,6 +42,8 @@ class Block:
     ordered: bool = False
     rows: list[list[str]] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    #: heading: the fragment the page gives it (its ``id``, or that of the container it opens), if any
+    anchor: str | None = None
 
     def plain(self) -> str:
         """All the block's text as one string (items and cells joined by newlines/tabs)."""

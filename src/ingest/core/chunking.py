@@ -141,7 +141,7 @@ class Chunk(Strict):
     tokens: int = Field(ge=1, description="Token count by the tokenizer named in the manifest's chunking")
     citations: list[Citation] = Field(description="The record's citations this passage relies on")
     glossary: list[ChunkTerm] = Field(description="Dictionary terms that occur in the text")
-    url: str | None = Field(description="Source URL of the page")
+    url: str | None = Field(description="Source URL of the page, with the section's anchor (#...) when the page has one")
     publisher: str | None
     audience: Literal["patient", "health_professional", "general"] | None
     language: str = Field(pattern=r"^[a-z]{2,3}$")
@@ -355,6 +355,19 @@ def _glossary(terms: list[tuple[str, dict[str, str]]], text: str) -> list[dict[s
     return [t for folded, t in terms if folded in low]
 
 
+def section_url(url: str | None, anchor: str | None) -> str | None:
+    """The page URL leading to a section: ``url#anchor`` when the section has an anchor.
+
+    >>> section_url("https://www.cancer.gov/types/leukemia/patient/cll-treatment-pdq", "_1")
+    'https://www.cancer.gov/types/leukemia/patient/cll-treatment-pdq#_1'
+    >>> section_url("https://example.org/a#top", "_1"), section_url(None, "_1")
+    ('https://example.org/a#_1', None)
+    """
+    if not url or not anchor:
+        return url
+    return url.split("#", 1)[0] + "#" + anchor
+
+
 def chunk_id(record_id: str, section_id: str, text: str, nth: int = 0) -> str:
     key = f"{record_id}\x1f{section_id}\x1f{text}\x1e{nth}"
     return "k-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
@@ -381,7 +394,6 @@ def chunk_dicts(
         "schema_version": SCHEMA_VERSION,
         "record_id": record.id,
         "title": record.title,
-        "url": record.source.url,
         "publisher": record.source.publisher,
         "audience": record.audience,
         "language": record.language,
@@ -402,6 +414,7 @@ def chunk_dicts(
             continue
         cites = _section_citations(by_id, s, [text for text, _n in counted])
         heading_path = [*s.path, *([s.heading] if s.heading else [])]
+        url = section_url(record.source.url, s.anchor)
         for part, ((text, n), cs) in enumerate(zip(counted, cites, strict=True)):
             nth = seen.get((s.id, text), 0)
             seen[(s.id, text)] = nth + 1
@@ -410,6 +423,7 @@ def chunk_dicts(
                 **common,
                 "id": chunk_id(record.id, s.id, text, nth),
                 "section_id": s.id,
+                "url": url,
                 "part": part,
                 "heading_path": heading_path,
                 "text": text,

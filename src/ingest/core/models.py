@@ -97,6 +97,10 @@ class Section(Strict):
     text: str = Field(description="Plain text of the section's blocks; list items one per line")
     blocks: list[ContentBlock]
     citation_ids: list[str]
+    anchor: str | None = Field(
+        default=None,
+        description="The fragment that leads to the section on the page (URL + '#' + anchor), when the page gives one",
+    )
 
 
 class Citation(Strict):

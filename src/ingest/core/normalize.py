@@ -448,7 +448,7 @@ def read_sections(loaded: Loaded, cap: Captured, blocks: list[Block], removals: 
     matter name. Raises when no section is left."""
     finder = CitationFinder(loaded.base_url, cap.guideline_lines)
     sections: list[dict[str, Any]] = []
-    for heading, level, path, sblocks in build_sections(blocks):
+    for heading, level, path, sblocks, anchor in build_sections(blocks):
         if heading and _REFERENCE_HEADING.fullmatch(heading) and _reference_blocks(sblocks, loaded.profile):
             for b in sblocks:
                 for item, links in (_item_links(b) if b.kind == "list" else [(b.text, b.links)]):
@@ -460,7 +460,8 @@ def read_sections(loaded: Loaded, cap: Captured, blocks: list[Block], removals: 
             for cid in finder.scan(b, []):
                 if cid not in cids:
                     cids.append(cid)
-        sections.append(section(len(sections) + 1, heading, level, path, sblocks, cids, loaded.base_url, removals))
+        sections.append(section(len(sections) + 1, heading, level, path, sblocks, cids, loaded.base_url, removals,
+                                anchor))
     if not sections:
         raise NoContent("no content left after removing boilerplate and reference lists")
     assign_section_ids(sections)  # issue 15: stable ids from the heading path (core/section_ids.py)

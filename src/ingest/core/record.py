@@ -124,7 +124,8 @@ def block(b: Block, base_url: str | None, removals: Removals) -> dict[str, Any]:
 
 
 def section(number: int, heading: str | None, level: int, path: list[str], blocks: list[Block],
-            citation_ids: list[str], base_url: str | None, removals: Removals) -> dict[str, Any]:
+            citation_ids: list[str], base_url: str | None, removals: Removals,
+            anchor: str | None = None) -> dict[str, Any]:
     """Section ``s<number>`` as the record has it (:class:`~ingest.core.models.Section`)."""
     out_blocks = [block(b, base_url, removals) for b in blocks]
     return {
@@ -135,6 +136,7 @@ def section(number: int, heading: str | None, level: int, path: list[str], block
         "text": "\n\n".join(render_block_text(b) for b in blocks),
         "blocks": out_blocks,
         "citation_ids": citation_ids,
+        "anchor": anchor,
     }
 
 

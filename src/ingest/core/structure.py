@@ -72,27 +72,28 @@ def render_block_text(b: Block) -> str:
     return b.text
 
 
-def build_sections(blocks: list[Block]) -> list[tuple[str | None, int, list[str], list[Block]]]:
-    """Group blocks under headings: ``(heading, level, path, blocks)`` in document order.
+def build_sections(blocks: list[Block]) -> list[tuple[str | None, int, list[str], list[Block], str | None]]:
+    """Group blocks under headings: ``(heading, level, path, blocks, anchor)`` in document order
+    (``anchor``: the heading's fragment on the page, :attr:`Block.anchor`).
 
     Content before the first heading gets heading None and level 0. A heading with no content
     and no sub-sections is kept only if something follows it.
     """
-    sections: list[tuple[str | None, int, list[str], list[Block]]] = []
+    sections: list[tuple[str | None, int, list[str], list[Block], str | None]] = []
     stack: list[tuple[int, str]] = []
-    current: tuple[str | None, int, list[str], list[Block]] | None = None
+    current: tuple[str | None, int, list[str], list[Block], str | None] | None = None
     for b in blocks:
         if b.kind == "heading":
             level = max(1, min(6, b.level or 2))
             while stack and stack[-1][0] >= level:
                 stack.pop()
             path = [h for _, h in stack]
-            current = (clean_inline(b.text), level, path, [])
+            current = (clean_inline(b.text), level, path, [], b.anchor)
             sections.append(current)
             stack.append((level, current[0] or ""))
         else:
             if current is None:
-                current = (None, 0, [], [])
+                current = (None, 0, [], [], None)
                 sections.append(current)
             current[3].append(b)
     while sections and not sections[-1][3]:

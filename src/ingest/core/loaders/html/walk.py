@@ -78,6 +78,35 @@ class _Buf:
         return _fold("".join(self.pieces))
 
 
+_ANCHOR = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,99}$")
+
+
+def _anchor(heading: Any, zone: Any = None) -> str | None:
+    """The fragment that leads to ``heading``: its own ``id``, else the ``id`` of the container it
+    opens (cancer.gov: ``<section id="_1"><h2>``, the page's table of contents links ``#_1``), climbing
+    while the heading is its container's first element, never to the content ``zone`` itself or
+    above it. An id that is not a plain token is none.
+
+    >>> from lxml import html
+    >>> root = html.fromstring('<div><section id="_1"><h2>A</h2><p>x</p></section><h2 id="b">B</h2></div>')
+    >>> [_anchor(h) for h in root.iter("h2")]
+    ['_1', 'b']
+    """
+    el = heading
+    for _ in range(4):
+        v = el.get("id")
+        if v:
+            return v if _ANCHOR.match(v) else None
+        parent = el.getparent()
+        if parent is None or parent is zone or parent.tag in ("body", "main", "article", "html"):
+            return None
+        first = next((c for c in parent if isinstance(c.tag, str)), None)
+        if first is not el:
+            return None
+        el = parent
+    return None
+
+
 class _Frame:
     """One open structure on the walk's stack.
 
@@ -101,6 +130,8 @@ class _Walker:
         self.stack: list[_Frame] = [_Frame("flow", None)]
         # open links: (element, buffer, start piece, blocks emitted before, href)
         self.links: list[tuple[Any, _Buf | None, int, int, str]] = []
+        self.zone: Any = None
+        self.anchors: dict[Any, str | None] = {}  # heading element -> its fragment (:func:`_anchor`)
 
     # -- helpers
     @staticmethod
@@ -210,6 +241,7 @@ class _Walker:
         if level:
             self._flush()
             self._push(_Frame("leaf", el, "heading")).level = level
+            self.anchors[el] = _anchor(el, self.zone)
         elif tag in _PARA_TAGS:
             self._flush()
             self._push(_Frame("leaf", el, "paragraph"))
@@ -287,7 +319,8 @@ class _Walker:
                 f.parent.caption_links = f.buf.links
             elif text:
                 kind = "heading" if role == "heading" else "quote" if role == "quote" else "paragraph"
-                blocks.append(Block(kind, text=text, level=f.level if role == "heading" else 0, links=f.buf.links))
+                blocks.append(Block(kind, text=text, level=f.level if role == "heading" else 0, links=f.buf.links,
+                                    anchor=self.anchors.get(f.el) if role == "heading" else None))
         elif f.kind == "list":
             self._flush_stray(f)
             if f.root is f:
@@ -310,6 +343,7 @@ class _Walker:
                 blocks.append(Block("table", rows=f.rows, links=f.links))
 
     def run(self, zone: Any) -> list[Block]:
+        self.zone = zone
         walker = etree.iterwalk(zone, events=("start", "end"))
         for event, el in walker:
             tag = el.tag
