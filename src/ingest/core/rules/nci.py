@@ -9,7 +9,7 @@ release and landing pages).
 
 from __future__ import annotations
 
-from ingest.core.rules.base import DATE_ANY, HtmlDrop, PageCheck, Profile, Rule, Signal
+from ingest.core.rules.base import DATE_ANY, HtmlDrop, HtmlKeep, PageCheck, Profile, Rule, Signal
 
 PROFILE = Profile(
     family="nci",
@@ -48,6 +48,14 @@ PROFILE = Profile(
         HtmlDrop("nci.html.feature_card", ".feature-card", "promotional card (\"Get Answers >\" Cancer Information "
                  "Service promo) embedded in the body", "promo"),
     ),
+    html_keep=(
+        HtmlKeep("nci.html.article_footer", "footer.article-footer",
+                 "the article's own footer holds a fact sheet's \"Selected References\" (content); its chrome "
+                 "(dates, syndication notice, Related Resources, promotion cards, blog rail) goes by the drops above"),
+        HtmlKeep("nci.html.drug_disclaimer", "aside.dis-disclaimer",
+                 "the drug pages' medical disclaimer (\"Important: The drug information on this page is meant to be "
+                 "educational…\"): kept for the nci.drug_disclaimer rule, which makes it a notice"),
+    ),
     error_pages=(
         PageCheck("nci.error_page", "meta:dcterms.type", r"errorpage",
                   "cancer.gov error page (dcterms.type errorpage): the requested page does not exist"),
@@ -84,6 +92,9 @@ PROFILE = Profile(
         Rule("nci.enlarge", r"Enlarge( Image)?", "\"Enlarge\" image link", kind="widget"),
         Rule("nci.enlarge_inline", r"(?<=[.)!?:])Enlarge(?= |$)|(?<=\s)Enlarge$", "\"Enlarge\" image link glued to the sentence "
              "before it (Markdown exports of PDQ figures)", "strip", kind="widget", case=True),
+        Rule("nci.drug_disclaimer", r"Important: The drug information on this page is meant to be educational\..*",
+             "the drug pages' medical disclaimer: a notice, not body text", "notice", kind="notice",
+             notice_kind="disclaimer"),
         Rule("nci.placeholder", r"Placeholder slot", "empty CMS slot left in the page", kind="cms_artifact"),
         Rule("nci.subscribe", r"Subscribe", "blog subscribe link", kind="widget"),
         Rule("nci.press_kicker", r"NCI Press Release", "press release label above the headline", kind="navigation",

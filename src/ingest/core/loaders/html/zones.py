@@ -30,6 +30,18 @@ DROP_TAGS: tuple[str, ...] = (
 )
 DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
 
+#: Why each kind of chrome goes (the ``html.chrome.<what>`` rule id of its provenance removal).
+CHROME_REASONS: dict[str, str] = {
+    "nav": "<nav> element: site or page navigation",
+    "header": "<header> element outside the article: the site banner",
+    "footer": "<footer> element: page or site footer",
+    "aside": "<aside> element: content beside the main text (sidebar, related links)",
+    "form": "<form> element: a search box or sign-up form",
+    "role": "element with a navigation/banner/contentinfo/search ARIA role",
+    "hidden": "hidden element (aria-hidden, hidden attribute or display:none): not shown to a reader",
+    "embed": "embedded media, script or form control (no readable text of the page's own)",
+}
+
 #: A zone is accepted when its text has at least this many characters, or at least
 #: ``MIN_ZONE_SHARE`` of the body's text (so tiny test pages and short pages still work).
 MIN_ZONE_CHARS = 200
@@ -41,10 +53,28 @@ _ATTR_CANDIDATES = etree.XPath("//*[@role or @aria-hidden or @hidden or @style]"
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-def _chrome(root: etree._Element) -> list[etree._Element]:
-    """The elements :data:`DROP_TAGS` / :data:`DROP_ROLES` and hidden-ness remove (one C-level pass each)."""
+def chrome_why(el: etree._Element) -> str:
+    """The :data:`CHROME_REASONS` key an element of :func:`_chrome` is removed under."""
+    if el.tag in ("nav", "header", "footer", "aside", "form"):
+        return str(el.tag)
+    if (el.get("role") or "").strip().lower() in DROP_ROLES:
+        return "role"
+    if el.tag in DROP_TAGS:
+        return "embed"
+    return "hidden"
+
+
+def _chrome(root: etree._Element, keep: Sequence[str] = ()) -> list[etree._Element]:
+    """The elements :data:`DROP_TAGS` / :data:`DROP_ROLES` and hidden-ness remove (one C-level pass each).
+
+    ``keep``: selectors (a site profile's ``html_keep``) of elements that are not chrome although their
+    tag says so (cancer.gov's article ``<footer>`` holds a fact sheet's references); what is inside them
+    is still judged on its own.
+    """
+    kept = {e for sel in keep for e in _select(root, sel)}
     out = [el for el in root.iter(*DROP_TAGS)
-           if el.tag != "header" or not any(a.tag in ("article", "main") for a in el.iterancestors())]
+           if (el.tag != "header" or not any(a.tag in ("article", "main") for a in el.iterancestors()))
+           and el not in kept]
     # Never drop an element holding the main content: on mis-nested pages (an unclosed <div> in a
     # menu <button>) libxml2 puts <main> inside the <header>; saved DOMs wrap it in aria-hidden.
     protected = {a for m in _MAIN_XPATH(root) for a in m.iterancestors()}
@@ -57,6 +87,8 @@ def _chrome(root: etree._Element) -> list[etree._Element]:
             or _HIDDEN_STYLE.search(el.get("style") or "")
         ):
             out.append(el)
+    if kept:
+        out = [el for el in out if el not in kept]
     return [el for el in out if el not in protected] if protected else out
 
 

@@ -1,0 +1,81 @@
+"""Issue 13, HTML loader: nothing removed without a trace, the structure kept (lists, tables, figures).
+
+Each case is a small cancer.gov-shaped page (the real pages these shapes come from are named beside
+them, in shared/corpus/cancer-gov-html-more); normalized as an NCI page (its URL is on cancer.gov).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.core.loaders.html import load_html
+
+from .helpers import body_text, norm
+
+P = "<p>Breast cancer is a disease in which malignant cells form in the tissues of the breast, and it is common.</p>"
+
+
+def nci(article: str, outside: str = "") -> str:
+    return ("<!DOCTYPE html><html lang='en'><head><title>Page - NCI</title></head><body>"
+            f"<header>NCI banner</header><main class='contentzone'><article><h1>Page</h1>{article}</article>"
+            f"</main>{outside}<footer>Site footer</footer></body></html>")
+
+
+def nci_record(html: str, path: str = "/about-cancer/x"):
+    return norm(html, "page.html", url=f"https://www.cancer.gov{path}")
+
+
+# --------------------------------------------------------------------------------------- no silent removal
+CHROME_CASES = [
+    ("an aside beside the text", f"{P}<aside class='box'><p>See also: other pages</p></aside>",
+     "html.chrome.aside", "See also: other pages"),
+    ("a nav inside the article", f"{P}<nav class='in-this-section'><ul><li>Antitumor Effects</li></ul></nav>",
+     "html.chrome.nav", "Antitumor Effects"),
+    ("a hidden transcript", f"{P}<div style='display:none'><p>Narrator: hello</p></div>",
+     "html.chrome.hidden", "Narrator: hello"),
+]
+
+
+@pytest.mark.parametrize("name,article,rule,text", CHROME_CASES, ids=[c[0] for c in CHROME_CASES])
+def test_page_chrome_removed_from_inside_the_content_is_logged_with_a_rule_and_reason(name, article, rule, text):
+    rec = nci_record(nci(article))
+    assert text not in body_text(rec)
+    [r] = [r for r in rec.provenance.removals if r.rule == rule]
+    assert r.text == text and r.reason and r.kind == "chrome"
+
+
+def test_chrome_outside_the_content_zone_is_not_logged_as_a_removal():
+    rec = nci_record(nci(P, outside="<nav>Menu Home About</nav>"))
+    assert not [r for r in rec.provenance.removals if "Menu Home" in r.text]
+    assert not [r for r in rec.provenance.removals if r.text in ("NCI banner", "Site footer")]
+
+
+def test_the_loader_reports_the_chrome_it_removed_from_inside_the_zone():
+    md = load_html(nci(f"{P}<aside><p>Boxed</p></aside>"), zone_selectors=("article",)).metadata
+    assert md["chrome_dropped"] == [["aside", "Boxed"]]
+
+
+DISCLAIMER = ("Important: The drug information on this page is meant to be educational. It is not a substitute "
+              "for medical advice. The information may not cover all possible uses.")
+
+
+def test_the_drug_pages_medical_disclaimer_becomes_a_notice():
+    # about-cancer__treatment__drugs__abemaciclib.html: <aside class="dis-disclaimer"> in the drug summary
+    rec = nci_record(nci(f"<div class='accordion'><aside class='dis-disclaimer'><p>{DISCLAIMER}</p></aside>{P}</div>"),
+                     "/about-cancer/treatment/drugs/x")
+    assert [(n.kind, n.text) for n in rec.notices] == [("disclaimer", DISCLAIMER)]
+    assert "meant to be educational" not in body_text(rec)
+
+
+def test_a_fact_sheets_references_in_the_article_footer_become_citations():
+    # types__breast__ibc-fact-sheet.html: "Selected References" sit in <footer class="article-footer">
+    footer = ("<footer class='article-footer'><div id='cgvCitationSl'><h6>Selected References</h6>"
+              "<ol class='article-citation'><li><p>Anderson WF, Schairer C. Epidemiology of inflammatory breast "
+              "cancer. Breast Disease 2005; 22:9-23.</p></li></ol></div>"
+              "<div id='nvcgRelatedResourcesArea'><aside class='related-resources list'><h6>Related Resources</h6>"
+              "<ul><li><a href='/types/breast'>Breast Cancer</a></li></ul></aside></div></footer>")
+    rec = nci_record(nci(P + footer), "/types/breast/ibc-fact-sheet")
+    assert [c.text for c in rec.citations if c.kind == "reference"] == [
+        "Anderson WF, Schairer C. Epidemiology of inflammatory breast cancer. Breast Disease 2005; 22:9-23."]
+    assert "Related Resources" not in body_text(rec)
+    assert any("Related Resources" in r.text for r in rec.provenance.removals)
