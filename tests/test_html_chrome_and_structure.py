@@ -79,3 +79,62 @@ def test_a_fact_sheets_references_in_the_article_footer_become_citations():
         "Anderson WF, Schairer C. Epidemiology of inflammatory breast cancer. Breast Disease 2005; 22:9-23."]
     assert "Related Resources" not in body_text(rec)
     assert any("Related Resources" in r.text for r in rec.provenance.removals)
+
+
+# --------------------------------------------------------------------------------------- promotion vs content
+CARD = ("<div class='feature-card'><a href='/research/leading-progress/stories/kellie'><img src='/k.jpg' alt=''>"
+        "<h3>Enrolling in a Clinical Trial in Rural America</h3><p>Kellie receives cancer treatment close to home "
+        "through the NCI Community Oncology Research Program.</p></a></div>")
+
+
+def test_a_landing_pages_card_row_is_its_content_each_card_kept_with_its_title_text_and_link():
+    # research__leading-progress__stories.html, publications__pdq.html (cgvMiniLanding)
+    row = f"<div class='row feature-primary flex-columns'><div class='large-6 columns topic-feature card'>{CARD}</div></div>"
+    rec = nci_record(nci(row), "/research/leading-progress/stories")
+    [s] = [s for s in rec.sections if s.heading == "Enrolling in a Clinical Trial in Rural America"]
+    assert "Kellie receives cancer treatment close to home" in s.text
+    assert [lk.url for b in s.blocks for lk in b.links] == ["https://www.cancer.gov/research/leading-progress/stories/kellie"]
+
+
+@pytest.mark.parametrize("where", ["embedded beside the text", "in the article footer"])
+def test_a_promotion_card_beside_the_text_is_dropped_and_logged(where):
+    # blog posts: a "related post" card floated in the text, three more in the article footer
+    box = (f"<div class='embedded-entity align-right'>{CARD}</div>" if where.startswith("embedded")
+           else f"<footer class='article-footer'><div class='row'><div class='slot-item'>{CARD}</div></div></footer>")
+    rec = nci_record(nci(P + box), "/news-events/cancer-currents-blog/2024/x")
+    assert "Kellie" not in body_text(rec)
+    assert [r.rule for r in rec.provenance.removals if "Kellie" in r.text] == ["nci.html.feature_card"]
+
+
+HAVE_QUESTIONS = ("<div class='callout-box-right'><h3>Have Questions?</h3><p>Connect with our cancer information "
+                  "specialists.</p><p><strong>Chat:</strong> <a href='https://livehelp.cancer.gov'>LiveHelp</a></p></div>")
+SIGN_UP = ("<div class='callout-box-right'><p><a href='https://public.govdelivery.com/accounts/USNIHNCI/subscriber/new'>"
+           "Get the newsletter on cancer health information</a></p></div>")
+STORY_BOX = ("<div class='callout-box'><h3>Finding a Follow-Up Program for Survivors</h3><p>Some cancer centers and "
+             "hospitals have programs that focus on long-term follow-up care for survivors.</p></div>")
+
+
+@pytest.mark.parametrize("box,gone", [(HAVE_QUESTIONS, "Connect with our cancer information specialists"),
+                                      (SIGN_UP, "Get the newsletter")], ids=["contact promo", "sign-up promo"])
+def test_a_sign_up_or_contact_promotion_callout_in_the_text_is_dropped_and_logged(box, gone):
+    # about-cancer__advanced-cancer__care-choices__care-fact-sheet.html, about-cancer__understanding__what-is-cancer.html
+    rec = nci_record(nci(P + box))
+    assert gone not in body_text(rec)
+    assert [r.rule for r in rec.provenance.removals if gone in r.text] == ["nci.html.contact_callout"]
+
+
+def test_an_editorial_callout_box_stays_content_in_its_section():
+    # about-cancer__coping__survivorship__late-effects.html
+    rec = nci_record(nci(P + STORY_BOX))
+    [s] = [s for s in rec.sections if s.heading == "Finding a Follow-Up Program for Survivors"]
+    assert s.text.startswith("Some cancer centers and hospitals have programs")
+
+
+@pytest.mark.parametrize("text", [
+    "Sign up for NCI's free email updates about cancer research. Subscribe",
+    "Sign up for email updates",
+])
+def test_a_sign_up_line_in_the_text_is_dropped_as_a_promotion(text):
+    rec = nci_record(nci(f"{P}<p>{text}</p>"))
+    assert text not in body_text(rec)
+    assert [r.rule for r in rec.provenance.removals if r.text == text] == ["nci.email_signup"]

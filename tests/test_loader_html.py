@@ -143,10 +143,17 @@ def test_javascript_and_data_links_are_dropped_but_their_text_is_kept(href):
     assert b.links == []
 
 
-def test_a_link_wrapping_whole_blocks_is_attached_to_the_first_of_them():
+def test_a_link_wrapping_whole_blocks_is_attached_to_the_first_of_them_that_is_not_a_heading():
+    # a section keeps no heading links: on a card the link goes with the card's text
     bl = blocks(page("<a href='/card'><div><h3>Card title</h3><p>Card text</p></div></a>"))
     assert [(b.kind, b.text) for b in bl] == [("heading", "Card title"), ("paragraph", "Card text")]
-    assert [(link.text, link.href) for link in bl[0].links] == [("Card title Card text", "/card")]
+    assert bl[0].links == []
+    assert [(link.text, link.href) for link in bl[1].links] == [("Card title Card text", "/card")]
+
+
+def test_a_link_wrapping_only_a_heading_stays_on_it():
+    bl = blocks(page("<a href='/card'><h3>Card title</h3></a><p>Other</p>"))
+    assert [(link.text, link.href) for link in bl[0].links] == [("Card title", "/card")]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,20 @@ from __future__ import annotations
 
 from ingest.core.rules.base import DATE_ANY, HtmlDrop, HtmlKeep, PageCheck, Profile, Rule, Signal
 
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+#: A feature card beside the running text: embedded in it (``div.embedded-entity``, floated right) or in
+#: the article footer (a blog post's related posts), not a card of a landing page's card row.
+_FEATURE_CARD_BESIDE = (f"/*[{_has_class('feature-card')}]"
+                        f"[ancestor::*[{_has_class('embedded-entity')} or {_has_class('article-footer')}]]")
+#: A short callout box (under 400 characters: a box holding an article's own story is longer) whose links
+#: go to the Cancer Information Service chat or a newsletter sign-up.
+_PROMO_CALLOUT = ("/*[contains(@class, 'callout-box')][string-length(normalize-space(.)) < 400]"
+                  "[.//a[contains(@href, 'livehelp.cancer.gov') or contains(@href, 'govdelivery.com')]]")
+
 PROFILE = Profile(
     family="nci",
     publisher="National Cancer Institute",
@@ -45,8 +59,13 @@ PROFILE = Profile(
         HtmlDrop("nci.html.press_contact", ".press-release-date-contact, .media-contact",
                  "press release date and press office contact (the date is read into dates first)", "contact"),
         HtmlDrop("nci.html.pagination", ".usa-pagination", "pager", "navigation"),
-        HtmlDrop("nci.html.feature_card", ".feature-card", "promotional card (\"Get Answers >\" Cancer Information "
-                 "Service promo) embedded in the body", "promo"),
+        HtmlDrop("nci.html.feature_card", "./" + _FEATURE_CARD_BESIDE,
+                 "promotional card beside the text (\"Get Answers >\" Cancer Information Service promo, a \"related "
+                 "post\" card) embedded in the body or below it; the cards of a landing page's card rows are its content",
+                 "promo"),
+        HtmlDrop("nci.html.contact_callout", "./" + _PROMO_CALLOUT,
+                 "callout box promoting NCI's Cancer Information Service (\"Have Questions? … Chat: LiveHelp\") or its "
+                 "email updates (a govdelivery sign-up link)", "promo"),
     ),
     html_keep=(
         HtmlKeep("nci.html.article_footer", "footer.article-footer",
@@ -100,6 +119,9 @@ PROFILE = Profile(
         Rule("nci.press_kicker", r"NCI Press Release", "press release label above the headline", kind="navigation",
              within_first=3, case=True),
         Rule("nci.email_updates", r"Get email updates from NCI\b.{0,120}", "newsletter sign-up promo", kind="promo"),
+        Rule("nci.email_signup", r"Sign up for (?:NCI['’]s )?(?:free )?email updates\b.{0,160}",
+             "newsletter sign-up promo (\"Sign up for NCI's free email updates about cancer research. Subscribe\")",
+             kind="promo"),
         Rule("nci.newer_older", r"(< ?)?(Newer|Older) Post( >)?\s*.{0,200}", "blog pagination link", kind="navigation",
              case=True),
         Rule(

@@ -256,12 +256,15 @@ class _Walker:
             if text:
                 buf.links.append(Link(text, href))
             return
-        # the link wrapped whole blocks (e.g. a card): attach it to the first block it produced
+        # the link wrapped whole blocks (e.g. a card): attach it to the first block it produced that is
+        # not a heading (a section keeps no heading links: a card's title is its heading)
         text = _block_text(el)
         if not text:
             return
         if len(self.blocks) > nblocks:
-            self.blocks[nblocks].links.append(Link(text, href))
+            made = self.blocks[nblocks:]
+            target = next((b for b in made if b.kind != "heading"), made[0])
+            target.links.append(Link(text, href))
         elif cur is not None:
             cur.links.append(Link(text, href))
 
