@@ -138,3 +138,72 @@ def test_a_sign_up_line_in_the_text_is_dropped_as_a_promotion(text):
     rec = nci_record(nci(f"{P}<p>{text}</p>"))
     assert text not in body_text(rec)
     assert [r.rule for r in rec.provenance.removals if r.text == text] == ["nci.email_signup"]
+
+
+# --------------------------------------------------------------------------------------- structure kept
+def _list_of(rec):
+    [b] = [b for s in rec.sections for b in s.blocks if b.type == "list"]
+    return b
+
+
+KEY_POINTS = ("<ul><li>Testis primary, and</li><li>Intermediate markers–any of:<div class='pdq-content-list'>"
+              "<ul><li>AFP 1,000 ng/mL or more, or</li><li>LDH 1.5 or more × N</li></ul></div></li>"
+              "<li>A total of 13% to 28% of nonseminomas are intermediate prognosis.</li></ul>")
+
+
+def test_a_nested_list_keeps_its_nesting_each_item_with_its_level():
+    # types__testicular__hp__testicular-treatment-pdq.html; the "Key Points" lists of PDQ patient pages
+    b = _list_of(nci_record(nci(P + KEY_POINTS)))
+    assert b.items == ["Testis primary, and", "Intermediate markers–any of:", "AFP 1,000 ng/mL or more, or",
+                       "LDH 1.5 or more × N", "A total of 13% to 28% of nonseminomas are intermediate prognosis."]
+    assert b.levels == [0, 0, 1, 1, 0]
+
+
+def test_a_nested_list_reads_indented_in_the_section_text():
+    rec = nci_record(nci(P + KEY_POINTS))
+    assert "- Intermediate markers–any of:\n  - AFP 1,000 ng/mL or more, or\n  - LDH 1.5 or more × N\n- A total" in (
+        rec.sections[0].text)
+
+
+def test_a_flat_list_has_no_levels():
+    b = _list_of(nci_record(nci(P + "<ol><li>First</li><li>Second</li></ol>")))
+    assert (b.items, b.levels) == (["First", "Second"], [])
+
+
+def test_an_item_a_rule_drops_takes_its_level_with_it():
+    html = P + "<ul><li>Top<ul><li>Enlarge</li><li>Child</li></ul></li><li>Next</li></ul>"
+    b = _list_of(nci_record(nci(html)))
+    assert (b.items, b.levels) == (["Top", "Child", "Next"], [0, 1, 0])
+
+
+CALENDAR = ("<table><thead><tr><th>Date</th><th>Event</th></tr></thead><tbody><tr><td>February 14, 2023</td>"
+            "<td>Rising Scholars seminar</td></tr></tbody></table>")
+
+
+def _table_of(rec):
+    [b] = [b for s in rec.sections for b in s.blocks if b.type == "table"]
+    return b
+
+
+@pytest.mark.parametrize("table,header_rows", [
+    (CALENDAR, 1),
+    ("<table><tr><th>Date</th><th>Event</th></tr><tr><th>Feb 14</th><td>Seminar</td></tr></table>", 1),
+    ("<table><tr><td>Date</td><td>Event</td></tr><tr><td>Feb 14</td><td>Seminar</td></tr></table>", 0),
+], ids=["thead", "a row of th cells", "no th at all"])
+def test_a_tables_header_rows_are_marked(table, header_rows):
+    assert _table_of(nci_record(nci(P + table))).header_rows == header_rows
+
+
+def test_a_table_inside_a_list_item_stays_a_table_after_the_list():
+    rec = nci_record(nci(P + f"<ul><li>Seminar schedule:{CALENDAR}</li><li>Apply by March 1.</li></ul>"))
+    blocks = [b for s in rec.sections for b in s.blocks]
+    assert [b.type for b in blocks] == ["paragraph", "list", "table"]
+    assert blocks[1].items == ["Seminar schedule:", "Apply by March 1."]
+    assert blocks[2].rows == [["Date", "Event"], ["February 14, 2023", "Rising Scholars seminar"]]
+
+
+def test_the_inspect_page_renders_a_nested_list_as_nested_lists():
+    from ingest.cli.inspect_render import _list_html
+
+    html = _list_html({"type": "list", "ordered": False, "items": ["a", "b", "c"], "levels": [0, 1, 0]}, {})
+    assert html == "<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>"

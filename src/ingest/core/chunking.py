@@ -34,6 +34,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import Field
 
+from ingest.core.blocks import list_markers
 from ingest.core.models import (
     ISO_DATE,
     SCHEMA_VERSION,
@@ -207,12 +208,12 @@ def _units(section: Section, tok: Tokenizer) -> list[_Unit]:
     units: list[_Unit] = []
     for i, b in enumerate(section.blocks):
         if isinstance(b, ListBlock):
-            for k, it in enumerate(b.items, 1):
-                t = (f"{k}. " if b.ordered else "- ") + it
+            for m, it in zip(list_markers(b.ordered, b.levels, len(b.items)), b.items, strict=True):
+                t = m + it
                 units.append(_Unit(t, tok.count(t), i))
         elif isinstance(b, TableBlock):
             rows = [" | ".join(r) for r in b.rows]
-            header = rows[0] if len(rows) > 1 else None
+            header = rows[0] if len(rows) > 1 else None  # (a table without <th> often heads its columns too)
             for k, t in enumerate(rows):
                 units.append(_Unit(t, tok.count(t), i, header if k else None))
         else:

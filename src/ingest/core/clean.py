@@ -73,9 +73,9 @@ def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals
                     if new != it:
                         removals.add(r.id, r.kind, r.reason, "".join(m.group(0) for m in r.regex.finditer(it)))
                         b.items[k] = new
-            b.items = [it for it in b.items if it]
+            b.keep_items(list(b.items))
         if b.kind == "list":
-            b.items = [it for it in b.items if not _drop_item(it, line_rules, removals)]
+            b.keep_items([None if _drop_item(it, line_rules, removals) else it for it in b.items])
             if b.items:
                 out.append(b)
             continue

@@ -117,9 +117,11 @@ def block(b: Block, base_url: str | None, removals: Removals) -> dict[str, Any]:
             seen.add((lk.text, url))
             links.append({"text": lk.text, "url": url})
     if b.kind == "list":
-        return {"type": "list", "ordered": b.ordered, "items": list(b.items), "links": links}
+        levels = list(b.levels) if len(b.levels) == len(b.items) and any(b.levels) else []
+        return {"type": "list", "ordered": b.ordered, "items": list(b.items), "levels": levels, "links": links}
     if b.kind == "table":
-        return {"type": "table", "rows": [list(r) for r in b.rows], "links": links}
+        return {"type": "table", "rows": [list(r) for r in b.rows], "header_rows": min(b.header_rows, len(b.rows)),
+                "links": links}
     return {"type": "quote" if b.kind == "quote" else "paragraph", "text": b.text, "links": links}
 
 
