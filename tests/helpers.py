@@ -37,6 +37,7 @@ def body_text(record: Record) -> str:
             parts.extend(c for row in d.get("rows") or [] for c in row)
             if d.get("text"):
                 parts.append(d["text"])
+            parts.extend(d[k] for k in ("caption", "credit") if d.get(k))  # a figure's
     return "\n".join(parts)
 
 

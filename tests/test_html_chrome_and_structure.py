@@ -207,3 +207,35 @@ def test_the_inspect_page_renders_a_nested_list_as_nested_lists():
 
     html = _list_html({"type": "list", "ordered": False, "items": ["a", "b", "c"], "levels": [0, 1, 0]}, {})
     assert html == "<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>"
+
+
+# --------------------------------------------------------------------------------------- figures
+FIGURE = ("<div class='embedded-entity align-right'><figure class='image-medium centered-set'><div class='centered-element'>"
+          "<img src='/images/aspirin.jpg' alt='Pills spilling out of bottle'></div><figcaption><div class='caption-container'>"
+          "<p>Taking low-dose aspirin may reduce the risk of colorectal cancer.</p>"
+          "<div class='image-photo-credit'>Credit: iStock</div></div></figcaption></figure></div>")
+
+
+def test_a_figure_is_a_figure_block_with_its_caption_image_and_credit():
+    # about-cancer__causes-prevention__research__aspirin-cancer-risk.html
+    rec = nci_record(nci(P + FIGURE), "/about-cancer/causes-prevention/research/aspirin-cancer-risk")
+    [fig] = [b for s in rec.sections for b in s.blocks if b.type == "figure"]
+    assert (fig.caption, fig.image, fig.alt, fig.credit) == (
+        "Taking low-dose aspirin may reduce the risk of colorectal cancer.", "https://www.cancer.gov/images/aspirin.jpg",
+        "Pills spilling out of bottle", "Credit: iStock")
+    assert "Taking low-dose aspirin may reduce the risk of colorectal cancer.\nCredit: iStock" in rec.sections[0].text
+
+
+def test_an_image_only_figure_keeps_its_image_and_adds_no_text():
+    rec = nci_record(nci(P + "<figure><img src='/b.png' alt='A drawing'></figure>"))
+    [fig] = [b for s in rec.sections for b in s.blocks if b.type == "figure"]
+    assert (fig.caption, fig.image, fig.credit) == ("", "https://www.cancer.gov/b.png", None)
+    assert rec.sections[0].text == rec.sections[0].blocks[0].text
+
+
+def test_a_figure_goes_into_chunks_as_its_caption_and_credit():
+    from ingest.core.chunking import split_section
+
+    rec = nci_record(nci(P + FIGURE))
+    text = "\n".join(split_section(rec.sections[0], 500))
+    assert "Taking low-dose aspirin may reduce the risk of colorectal cancer.\nCredit: iStock" in text

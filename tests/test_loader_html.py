@@ -95,7 +95,7 @@ def test_a_definition_list_whose_term_is_a_heading_is_a_layout_box():
     [
         ("<blockquote><p>It isn't my fault.</p><p>Becky</p></blockquote>", [("quote", "It isn't my fault. Becky")]),
         ("<figure><img src='x.png' alt='ALT TEXT'><figcaption>Anatomy of the <b>bone</b>.</figcaption></figure>",
-         [("paragraph", "Anatomy of the bone.")]),
+         [("figure", "Anatomy of the bone.")]),
         ("<p>Line one<br>line two</p>", [("paragraph", "Line one line two")]),
         ("<div>Intro <p>Inner paragraph.</p> closing words</div>",
          [("paragraph", "Intro"), ("paragraph", "Inner paragraph."), ("paragraph", "closing words")]),
@@ -103,7 +103,7 @@ def test_a_definition_list_whose_term_is_a_heading_is_a_layout_box():
         ("<p>a\u00a0\u00a0b\t\n c\u200bd</p>", [("paragraph", "a b cd")]),
         ("<p>  </p><p>\u00a0</p><div><span> </span></div>", []),
     ],
-    ids=["blockquote is one quote", "figure caption is a paragraph and alt text is dropped",
+    ids=["blockquote is one quote", "a figure is one figure block and its alt text is not its text",
          "br inside a paragraph is a space", "container text is emitted once around nested blocks",
          "nested divs give one paragraph", "whitespace and nbsp fold to one space", "empty blocks are dropped"],
 )
@@ -538,9 +538,9 @@ def test_every_corpus_page_loads_quickly():
     "body,expected",
     [
         ("<p>Bone has marrow.<figure><img src='x.jpg'><figcaption>Anatomy of the bone.</figcaption></figure> More text.</p>",
-         [("paragraph", "Bone has marrow. More text."), ("paragraph", "Anatomy of the bone.")]),
+         [("paragraph", "Bone has marrow. More text."), ("figure", "Anatomy of the bone.")]),
         ("<ol><li><p>Step one.<figure><figcaption>Caption.</figcaption></figure></p></li><li>Step two.</li></ol>",
-         [("list", "Step one.\nStep two."), ("paragraph", "Caption.")]),
+         [("list", "Step one.\nStep two."), ("figure", "Caption.")]),
         ("<h2 id='x'><p>How does immunotherapy work?</p></h2><p>It helps.</p>",
          [("heading", "How does immunotherapy work?"), ("paragraph", "It helps.")]),
     ],

@@ -160,6 +160,11 @@ def render_record(rec: dict[str, Any]) -> str:
                     "<tr>" + "".join(f"<{cell}>{_mark_terms(c, rec)}</{cell}>" for c in row) + "</tr>"
                     for n, row in enumerate(b.get("rows") or [])
                     for cell in ["th" if n < (b.get("header_rows") or 0) else "td"]) + "</table>")
+            elif t == "figure":
+                img = (f'<div class="img">image: {esc(b.get("image"))}</div>' if b.get("image") else "")
+                parts.append(f"<figure>{img}<figcaption>{_mark_terms(b.get('caption') or '', rec)}"
+                             + (f' <small>{esc(b.get("credit"))}</small>' if b.get("credit") else "")
+                             + "</figcaption></figure>")
             elif t == "quote":
                 parts.append(f"<blockquote>{_mark_terms(b.get('text', ''), rec)}</blockquote>")
             else:

@@ -191,6 +191,10 @@ def print_record(rec: dict[str, Any]) -> None:
             elif kind == "table":
                 for row in b.get("rows") or []:
                     console.print(Padding(Text(" | ".join(safe(c) for c in row)), (0, 0, 0, 2), expand=False))
+            elif kind == "figure":
+                line = " ".join(x for x in (b.get("caption"), b.get("credit")) if x)
+                console.print(Padding(Text(f"[figure{' ' + safe(b['image']) if b.get('image') else ''}] {safe(line)}"),
+                                      (0, 0, 0, 2), expand=False))
             else:
                 prefix = "> " if kind == "quote" else ""
                 console.print(Padding(Text(prefix + safe(b.get("text", ""))), (0, 0, 0, 2), expand=False))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-BlockKind = Literal["heading", "paragraph", "list", "table", "quote"]
+BlockKind = Literal["heading", "paragraph", "list", "table", "quote", "figure"]
 
 
 @dataclass(slots=True)
@@ -35,6 +35,8 @@ class Block:
       ``items``, or empty when no item is nested (items of a nested list follow the item holding it)
     - table: ``rows`` (list of cells per row; the header row first when there is one); ``header_rows``:
       how many of the first rows are header rows (``<thead>`` rows, rows of ``<th>`` cells only)
+    - figure: ``text`` (the caption, may be empty), ``src`` (the image's address as written, "" when
+      none), ``alt`` (the image's alternative text), ``credit`` (the photo credit line)
     ``links`` holds the inline links found in the block's text (for lists and tables: in any item/cell).
     """
 
@@ -47,6 +49,9 @@ class Block:
     links: list[Link] = field(default_factory=list)
     levels: list[int] = field(default_factory=list)
     header_rows: int = 0
+    src: str = ""
+    alt: str = ""
+    credit: str = ""
 
     def item_level(self, k: int) -> int:
         """The nesting depth of item ``k`` (0 when the list has no nested items)."""
@@ -65,6 +70,8 @@ class Block:
             return "\n".join(self.items)
         if self.kind == "table":
             return "\n".join("\t".join(r) for r in self.rows)
+        if self.kind == "figure":
+            return "\n".join(t for t in (self.text, self.credit) if t)
         return self.text
 
 

@@ -40,6 +40,7 @@ from ingest.core.models import (
     SCHEMA_VERSION,
     SHA256,
     Citation,
+    FigureBlock,
     ListBlock,
     Notice,
     Record,
@@ -216,6 +217,9 @@ def _units(section: Section, tok: Tokenizer) -> list[_Unit]:
             header = rows[0] if len(rows) > 1 else None  # (a table without <th> often heads its columns too)
             for k, t in enumerate(rows):
                 units.append(_Unit(t, tok.count(t), i, header if k else None))
+        elif isinstance(b, FigureBlock):
+            t = "\n".join(x for x in (b.caption, b.credit) if x)
+            units.append(_Unit(t, tok.count(t), i))
         else:
             units.append(_Unit(b.text, tok.count(b.text), i))
     return [u for u in units if u.text.strip()]

@@ -97,7 +97,16 @@ class TableBlock(Strict):
     links: list[LinkOut] = Field(default_factory=list)
 
 
-ContentBlock = Annotated[ParagraphBlock | QuoteBlock | ListBlock | TableBlock, Field(discriminator="type")]
+class FigureBlock(Strict):
+    type: Literal["figure"] = "figure"
+    caption: str = Field(description="The figure's caption (may be empty)")
+    image: str | None = Field(default=None, description="Absolute URL of the image, when the figure has one")
+    alt: str | None = Field(default=None, description="The image's alternative text, as the page gives it")
+    credit: str | None = Field(default=None, description="The photo or illustration credit line")
+    links: list[LinkOut] = Field(default_factory=list)
+
+
+ContentBlock = Annotated[ParagraphBlock | QuoteBlock | ListBlock | TableBlock | FigureBlock, Field(discriminator="type")]
 
 
 class Section(Strict):

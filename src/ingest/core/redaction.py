@@ -42,7 +42,7 @@ def repair_blocks(blocks: list[Block], candidates: list[str], removals: Removals
     pool += [b.text for b in blocks if b.kind in ("heading", "paragraph") and b.text and not has_marker(b.text)]
     out: list[Block] = []
     for b in blocks:
-        if b.kind in ("heading", "paragraph", "quote"):
+        if b.kind in ("heading", "paragraph", "quote", "figure"):
             if not has_marker(b.text):
                 out.append(b)
                 continue

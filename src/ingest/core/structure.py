@@ -69,6 +69,8 @@ def render_block_text(b: Block) -> str:
         return "\n".join(m + it for m, it in zip(list_markers(b.ordered, b.levels, len(b.items)), b.items, strict=True))
     if b.kind == "table":
         return "\n".join(" | ".join(r) for r in b.rows)
+    if b.kind == "figure":
+        return b.plain()
     return b.text
 
 

@@ -19,6 +19,11 @@ from ingest.core.blocks import Block, Link
 from ingest.core.loaders.html.chars import _fold
 
 _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data)\s*:", re.I)
+_CREDIT = re.compile(r"(?:^|[\s_-])credit(?:$|[\s_-])", re.I)  # class of a figure's credit line (image-photo-credit)
+
+
+def _safe_src(src: str | None) -> bool:
+    return bool(src and src.strip()) and not _BAD_SCHEME.match(src or "")
 
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -93,7 +98,7 @@ class _Frame:
 
     __slots__ = ("kind", "role", "el", "buf", "root", "idx", "level", "ordered", "items", "links", "rows",
                  "cells", "parent", "caption", "caption_links", "terms", "after_dd", "depth", "levels", "header",
-                 "header_rows")
+                 "header_rows", "src", "alt", "credit")
 
     def __init__(self, kind: str, el: Any, role: str = "") -> None:
         self.kind = kind
@@ -171,7 +176,13 @@ class _Walker:
             self._add(" ")
             return
         if kind == "leaf":
-            if top.role == "item" and tag in _LIST_TAGS:  # a list inside an item: one level deeper
+            fig = top if top.role == "figure" else top.parent if top.role == "credit" else None
+            if fig is not None and tag == "img" and not fig.src and _safe_src(el.get("src")):
+                fig.src, fig.alt = el.get("src").strip(), _fold(el.get("alt") or "")
+            elif top.role == "figure" and _CREDIT.search(el.get("class") or ""):  # "Credit: iStock"
+                credit = self._push(_Frame("leaf", el, "credit"))
+                credit.parent = top
+            elif top.role == "item" and tag in _LIST_TAGS:  # a list inside an item: one level deeper
                 self._new_list(el, top.root, top.depth + 1)
             elif tag in _BLOCKISH:
                 top.buf.pieces.append(" ")
@@ -232,6 +243,10 @@ class _Walker:
         elif tag == "blockquote":
             self._flush()
             self._push(_Frame("leaf", el, "quote"))
+        elif tag == "figure":  # one block: the caption (all its text), the image, the credit line
+            self._flush()
+            f = self._push(_Frame("leaf", el, "figure"))
+            f.src, f.alt, f.credit = "", "", ""
         elif tag in _LIST_TAGS:
             self._flush()
             self._new_list(el, None)
@@ -305,6 +320,11 @@ class _Walker:
             elif role == "caption":
                 f.parent.caption = text
                 f.parent.caption_links = f.buf.links
+            elif role == "credit":
+                f.parent.credit = text
+            elif role == "figure":
+                if text or f.src or f.credit:
+                    blocks.append(Block("figure", text=text, src=f.src, alt=f.alt, credit=f.credit, links=f.buf.links))
             elif text:
                 kind = "heading" if role == "heading" else "quote" if role == "quote" else "paragraph"
                 blocks.append(Block(kind, text=text, level=f.level if role == "heading" else 0, links=f.buf.links))
