@@ -239,3 +239,22 @@ def test_a_figure_goes_into_chunks_as_its_caption_and_credit():
     rec = nci_record(nci(P + FIGURE))
     text = "\n".join(split_section(rec.sections[0], 500))
     assert "Taking low-dose aspirin may reduce the risk of colorectal cancer.\nCredit: iStock" in text
+
+
+BOXED_STORY = ("<aside class='story-box'><h3>One family's story</h3><p>" + "When Maria was diagnosed, her family "
+               "joined a clinical trial close to home and learned what the treatment would involve. " * 4 + "</p></aside>")
+
+
+def test_an_editorial_box_in_an_aside_stays_content_in_its_section():
+    # a blog post's boxed story: an <aside> in the article, mostly its own text (not a link list)
+    rec = nci_record(nci(P + BOXED_STORY), "/news-events/cancer-currents-blog/2024/x")
+    [s] = [s for s in rec.sections if s.heading == "One family's story"]
+    assert s.text.startswith("When Maria was diagnosed")
+    assert not [r for r in rec.provenance.removals if "Maria" in r.text]
+
+
+def test_a_link_list_aside_in_the_article_is_chrome_dropped_and_logged():
+    links = "".join(f"<li><a href='/p{k}'>A related page about cancer treatment number {k}</a></li>" for k in range(6))
+    rec = nci_record(nci(P + f"<aside class='related-resources list'><h6>Related Resources</h6><ul>{links}</ul></aside>"))
+    assert "Related Resources" not in body_text(rec)
+    assert [r.rule for r in rec.provenance.removals if "Related Resources" in r.text] == ["html.chrome.aside"]

@@ -30,6 +30,12 @@ DROP_TAGS: tuple[str, ...] = (
 )
 DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
 
+#: An ``<aside>`` inside ``<article>``/``<main>`` with at least this much text, less than
+#: :data:`EDITORIAL_ASIDE_MAX_LINK_SHARE` of it link text, is the article's own box (a boxed story, a
+#: disclaimer), not chrome: it is kept. A link list (Related Resources) is chrome.
+EDITORIAL_ASIDE_MIN_CHARS = 200
+EDITORIAL_ASIDE_MAX_LINK_SHARE = 1 / 3
+
 #: Why each kind of chrome goes (the ``html.chrome.<what>`` rule id of its provenance removal).
 CHROME_REASONS: dict[str, str] = {
     "nav": "<nav> element: site or page navigation",
@@ -72,6 +78,7 @@ def _chrome(root: etree._Element, keep: Sequence[str] = ()) -> list[etree._Eleme
     is still judged on its own.
     """
     kept = {e for sel in keep for e in _select(root, sel)}
+    kept.update(a for a in root.iter("aside") if _editorial_aside(a))
     out = [el for el in root.iter(*DROP_TAGS)
            if (el.tag != "header" or not any(a.tag in ("article", "main") for a in el.iterancestors()))
            and el not in kept]
@@ -90,6 +97,17 @@ def _chrome(root: etree._Element, keep: Sequence[str] = ()) -> list[etree._Eleme
     if kept:
         out = [el for el in out if el not in kept]
     return [el for el in out if el not in protected] if protected else out
+
+
+def _editorial_aside(el: etree._Element) -> bool:
+    """An ``<aside>`` that is part of the article (see :data:`EDITORIAL_ASIDE_MIN_CHARS`)."""
+    if not any(a.tag in ("article", "main") for a in el.iterancestors()):
+        return False
+    total = _text_len(el)
+    if total < EDITORIAL_ASIDE_MIN_CHARS:
+        return False
+    links = sum(_text_len(a) for a in el.iter("a"))
+    return links < total * EDITORIAL_ASIDE_MAX_LINK_SHARE
 
 
 def _text_len(el: etree._Element) -> int:
