@@ -86,11 +86,12 @@ def snippet_checks(exp: dict, record: Record | None) -> tuple[list[tuple[str, bo
 
     kept: ``with`` (in the body), ``headings`` (a section heading), ``notices`` (in a notice's text),
     ``nested`` (a list item at level 1 or deeper), ``table_cells`` (in a cell of a table block),
-    ``reference_texts`` (in a reference citation). gone: ``without`` (not in the body)."""
+    ``reference_texts`` (in a reference citation), ``figures`` (in a figure block's caption). gone:
+    ``without`` (not in the body)."""
     kept: list[tuple[str, bool]] = []
     if record is None:
         wanted = [*exp.get("with", []), *exp.get("headings", []), *exp.get("notices", []), *exp.get("nested", []),
-                  *exp.get("table_cells", []), *exp.get("reference_texts", [])]
+                  *exp.get("table_cells", []), *exp.get("reference_texts", []), *exp.get("figures", [])]
         return [(w, False) for w in wanted], [(w, True) for w in exp.get("without", [])]
     body = body_text(record)
     headings = {s.heading for s in record.sections}
@@ -105,5 +106,7 @@ def snippet_checks(exp: dict, record: Record | None) -> tuple[list[tuple[str, bo
     kept += [(n, n in nested) for n in exp.get("nested", [])]
     kept += [(c, any(c in cell for cell in cells)) for c in exp.get("table_cells", [])]
     kept += [(r, r in refs) for r in exp.get("reference_texts", [])]
+    captions = [getattr(b, "caption", "") for b in blocks if b.type == "figure"]
+    kept += [(f, any(f in c for c in captions)) for f in exp.get("figures", [])]
     gone = [(w, w not in body) for w in exp.get("without", [])]
     return kept, gone

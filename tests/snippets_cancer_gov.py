@@ -162,7 +162,8 @@ CANCER_GOV_HTML: dict[str, dict] = {
 # Issue 13: pages of many page types (shared/corpus/cancer-gov-html-more, 124 pages; pages.json gives each
 # file's page_type). Besides with/without: ``notices`` (text that must be in the record's notices),
 # ``nested`` (list items that must be nested items, level 1 or deeper), ``table_cells`` (text that must be
-# in a cell of a table block).
+# in a cell of a table block), ``reference_texts`` (in a reference citation), ``figures`` (in the caption of
+# a figure block).
 # (Related Resources lists: their items must be gone; "Related Resources" itself is also a phrase of the text)
 CANCER_GOV_HTML_MORE: dict[str, dict] = {
     # drug information summaries: the medical disclaimer is a notice, not body text, and not lost
@@ -190,6 +191,7 @@ CANCER_GOV_HTML_MORE: dict[str, dict] = {
     },
     "types__esophageal__patient__esophageal-screening-pdq.html": {
         "with": ["There is no standard or routine screening test for esophageal cancer."],
+        "figures": ["Esophagoscopy. A thin, lighted tube is inserted through the mouth"],
         "without": [*NCI_CHROME, *PDQ_ABOUT],
         "nested": ["Esophagoscopy", "Brush cytology"],
     },
@@ -244,6 +246,7 @@ CANCER_GOV_HTML_MORE: dict[str, dict] = {
     "about-cancer__causes-prevention__research__aspirin-cancer-risk.html": {
         "with": ["Findings from a large clinical trial, called ASPREE, suggest that"],
         "without": [*NCI_CHROME],
+        "figures": ["Taking low-dose aspirin may reduce the risk of colorectal cancer"],
     },
     # cancer type home pages and research listings
     "types__thyroid.html": {
@@ -257,6 +260,7 @@ CANCER_GOV_HTML_MORE: dict[str, dict] = {
     # blog posts: figures' captions kept; related-post cards and the blog rail (in the article footer) gone
     "news-events__cancer-currents-blog__2019__oncolytic-virus-improves-immune-cell-metabolism.html": {
         "with": ["Viruses engineered to kill cancer cells are already used to treat one form of skin cancer"],
+        "figures": ["A cell infected by a vaccinia virus."],
         "without": [*NCI_CHROME, "Subscribe", "Using Tumor-Targeting Viruses to Treat Cancer",
                     "New Approaches Aim to Improve Cancer Liquid Biopsies"],
     },

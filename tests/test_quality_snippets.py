@@ -134,10 +134,11 @@ def test_every_html_drop_is_logged_in_provenance_with_its_rule():
 @needs_corpus
 @pytest.mark.parametrize(
     "kind,name,exp",
-    [c for c in CASES if any(c[2].get(k) for k in ("notices", "nested", "table_cells", "reference_texts"))],
+    [c for c in CASES if any(c[2].get(k) for k in ("notices", "nested", "table_cells", "reference_texts", "figures"))],
     ids=lambda x: x if isinstance(x, str) else "",
 )
-def test_each_page_keeps_its_notices_nested_items_table_cells_and_references(kind, name, exp):
-    kept, _ = snippet_checks({k: exp.get(k, []) for k in ("notices", "nested", "table_cells", "reference_texts")},
+def test_each_page_keeps_its_notices_nested_items_table_cells_references_and_figures(kind, name, exp):
+    keys = ("notices", "nested", "table_cells", "reference_texts", "figures")
+    kept, _ = snippet_checks({k: exp.get(k, []) for k in keys},
                              record(kind, name))
     assert [w for w, ok in kept if not ok] == []
