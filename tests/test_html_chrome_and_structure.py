@@ -258,3 +258,15 @@ def test_a_link_list_aside_in_the_article_is_chrome_dropped_and_logged():
     rec = nci_record(nci(P + f"<aside class='related-resources list'><h6>Related Resources</h6><ul>{links}</ul></aside>"))
     assert "Related Resources" not in body_text(rec)
     assert [r.rule for r in rec.provenance.removals if "Related Resources" in r.text] == ["html.chrome.aside"]
+
+
+def test_drop_selectors_mixing_class_lists_and_xpath_find_what_each_finds_alone():
+    from lxml import html as lhtml
+
+    from ingest.core.loaders.html.selectors import _select_all_inside, _select_inside
+
+    zone = lhtml.fromstring("<div><p class='a'>1</p><div class='embedded-entity'><div class='feature-card'>2</div></div>"
+                            "<div class='row'><div class='feature-card'>3</div></div><span id='x'>4</span></div>")
+    sels = [".a", ".//*[contains(@class, 'feature-card')][ancestor::*[contains(@class, 'embedded-entity')]]", "#x, .row"]
+    assert _select_all_inside(zone, sels) == [_select_inside(zone, s) for s in sels]
+    assert [[e.text_content() for e in found] for found in _select_all_inside(zone, sels)] == [["1"], ["2"], ["3", "4"]]

@@ -4,7 +4,9 @@ HTML: the content zone is the page's ``<article>`` (h1, body; its ``<footer>`` w
 syndication notice is page chrome, read for dates before it goes). Landing pages have no
 ``<article>``/``<main>``: their zone is ``#main-content``. Selectors were read off the 43 real
 cancer.gov pages in ``shared/corpus/cancer-gov-html`` (PDQ summaries, topic, drug, blog, press
-release and landing pages).
+release and landing pages) and checked over the 124 of ``shared/corpus/cancer-gov-html-more`` (many page
+types). ``html_keep``: the article's own ``<footer>`` (a fact sheet's references) and the drug pages'
+disclaimer ``<aside>`` are not chrome; every other chrome element inside the zone is logged.
 """
 
 from __future__ import annotations
