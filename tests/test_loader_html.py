@@ -95,7 +95,7 @@ def test_a_definition_list_whose_term_is_a_heading_is_a_layout_box():
     [
         ("<blockquote><p>It isn't my fault.</p><p>Becky</p></blockquote>", [("quote", "It isn't my fault. Becky")]),
         ("<figure><img src='x.png' alt='ALT TEXT'><figcaption>Anatomy of the <b>bone</b>.</figcaption></figure>",
-         [("paragraph", "Anatomy of the bone.")]),
+         [("figure", "Anatomy of the bone.")]),
         ("<p>Line one<br>line two</p>", [("paragraph", "Line one line two")]),
         ("<div>Intro <p>Inner paragraph.</p> closing words</div>",
          [("paragraph", "Intro"), ("paragraph", "Inner paragraph."), ("paragraph", "closing words")]),
@@ -103,7 +103,7 @@ def test_a_definition_list_whose_term_is_a_heading_is_a_layout_box():
         ("<p>a\u00a0\u00a0b\t\n c\u200bd</p>", [("paragraph", "a b cd")]),
         ("<p>  </p><p>\u00a0</p><div><span> </span></div>", []),
     ],
-    ids=["blockquote is one quote", "figure caption is a paragraph and alt text is dropped",
+    ids=["blockquote is one quote", "a figure is one figure block and its alt text is not its text",
          "br inside a paragraph is a space", "container text is emitted once around nested blocks",
          "nested divs give one paragraph", "whitespace and nbsp fold to one space", "empty blocks are dropped"],
 )
@@ -143,10 +143,17 @@ def test_javascript_and_data_links_are_dropped_but_their_text_is_kept(href):
     assert b.links == []
 
 
-def test_a_link_wrapping_whole_blocks_is_attached_to_the_first_of_them():
+def test_a_link_wrapping_whole_blocks_is_attached_to_the_first_of_them_that_is_not_a_heading():
+    # a section keeps no heading links: on a card the link goes with the card's text
     bl = blocks(page("<a href='/card'><div><h3>Card title</h3><p>Card text</p></div></a>"))
     assert [(b.kind, b.text) for b in bl] == [("heading", "Card title"), ("paragraph", "Card text")]
-    assert [(link.text, link.href) for link in bl[0].links] == [("Card title Card text", "/card")]
+    assert bl[0].links == []
+    assert [(link.text, link.href) for link in bl[1].links] == [("Card title Card text", "/card")]
+
+
+def test_a_link_wrapping_only_a_heading_stays_on_it():
+    bl = blocks(page("<a href='/card'><h3>Card title</h3></a><p>Other</p>"))
+    assert [(link.text, link.href) for link in bl[0].links] == [("Card title", "/card")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -531,9 +538,9 @@ def test_every_corpus_page_loads_quickly():
     "body,expected",
     [
         ("<p>Bone has marrow.<figure><img src='x.jpg'><figcaption>Anatomy of the bone.</figcaption></figure> More text.</p>",
-         [("paragraph", "Bone has marrow. More text."), ("paragraph", "Anatomy of the bone.")]),
+         [("paragraph", "Bone has marrow. More text."), ("figure", "Anatomy of the bone.")]),
         ("<ol><li><p>Step one.<figure><figcaption>Caption.</figcaption></figure></p></li><li>Step two.</li></ol>",
-         [("list", "Step one.\nStep two."), ("paragraph", "Caption.")]),
+         [("list", "Step one.\nStep two."), ("figure", "Caption.")]),
         ("<h2 id='x'><p>How does immunotherapy work?</p></h2><p>It helps.</p>",
          [("heading", "How does immunotherapy work?"), ("paragraph", "It helps.")]),
     ],

@@ -13,27 +13,30 @@ import pytest
 from ingest.core.inputs import InputMeta
 from ingest.core.pipeline import Published, process
 
-from .helpers import CORPUS, body_text, dig
-from .snippets_cancer_gov import ACS_TEXT, CANCER_GOV_HTML, CANCER_GOV_MARKDOWN
+from .helpers import CORPUS, body_text, dig, snippet_checks
+from .snippets_cancer_gov import ACS_TEXT, CANCER_GOV_HTML, CANCER_GOV_HTML_MORE, CANCER_GOV_MARKDOWN
 
 needs_corpus = pytest.mark.skipif(not (CORPUS / "cancer-gov-html").is_dir(), reason="shared corpus not available")
 
-FOLDERS = {"html": CORPUS / "cancer-gov-html", "md": CORPUS / "cancer-gov-markdown", "acs": CORPUS / "cancer-org-text"}
+FOLDERS = {"html": CORPUS / "cancer-gov-html", "more": CORPUS / "cancer-gov-html-more", "md": CORPUS / "cancer-gov-markdown",
+           "acs": CORPUS / "cancer-org-text"}
 CASES = [("html", n, e) for n, e in CANCER_GOV_HTML.items()] + [("md", n, e) for n, e in CANCER_GOV_MARKDOWN.items()] + [
     ("acs", n, e) for n, e in ACS_TEXT.items()]
+if FOLDERS["more"].is_dir():
+    CASES += [("more", n, e) for n, e in CANCER_GOV_HTML_MORE.items()]
 IDS = [f"{k}:{n}" for k, n, _ in CASES]
 
 
 @cache
-def _pages() -> dict[str, dict]:
-    path = FOLDERS["html"] / "pages.json"
+def _pages(kind: str = "html") -> dict[str, dict]:
+    path = FOLDERS[kind] / "pages.json"
     return {p["file"]: p for p in json.loads(path.read_text(encoding="utf-8"))} if path.is_file() else {}
 
 
 @cache
 def outcome(kind: str, name: str):
     path = FOLDERS[kind] / name
-    page = _pages().get(name, {}) if kind == "html" else {}
+    page = _pages(kind).get(name, {}) if kind in ("html", "more") else {}
     meta = InputMeta(input=f"{FOLDERS[kind].name}/{name}", filename=path.name, url=page.get("url"),
                      fetched_at=page.get("crawled_utc"), content_type=page.get("content_type"))
     return process(path.read_bytes(), meta)
@@ -126,3 +129,16 @@ def test_every_html_drop_is_logged_in_provenance_with_its_rule():
     rec = record("html", "news-events__cancer-currents-blog__2024__fda-amtagvi-til-therapy-melanoma.html")
     rules = {r.rule for r in rec.provenance.removals}
     assert {"nci.html.blog_byline", "nci.html.subscribe", "nci.html.enlarge"} <= rules
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "kind,name,exp",
+    [c for c in CASES if any(c[2].get(k) for k in ("notices", "nested", "table_cells", "reference_texts", "figures"))],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_each_page_keeps_its_notices_nested_items_table_cells_references_and_figures(kind, name, exp):
+    keys = ("notices", "nested", "table_cells", "reference_texts", "figures")
+    kept, _ = snippet_checks({k: exp.get(k, []) for k in keys},
+                             record(kind, name))
+    assert [w for w, ok in kept if not ok] == []

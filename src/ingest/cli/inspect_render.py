@@ -68,6 +68,27 @@ def render_source(text: str, spans: list[Span]) -> str:
     return "".join(out)
 
 
+def _list_html(b: dict[str, Any], rec: dict[str, Any]) -> str:
+    """A list block as nested ``<ul>``/``<ol>``: an item of level n+1 goes in a list inside the item before it."""
+    tag = "ol" if b.get("ordered") else "ul"
+    items = b.get("items") or []
+    levels = b.get("levels") or [0] * len(items)
+    out = [f"<{tag}>"]
+    depth = 0
+    for k, (item, lv) in enumerate(zip(items, levels, strict=False)):
+        lv = min(lv, depth + 1) if k else 0
+        if k and lv > depth:
+            out.append(f"<{tag}>")  # inside the open item
+        elif k:
+            out.append("</li>" + f"</{tag}></li>" * (depth - lv))
+        out.append(f"<li>{_mark_terms(item, rec)}")
+        depth = lv
+    if items:
+        out.append("</li>" + f"</{tag}></li>" * depth)
+    out.append(f"</{tag}>")
+    return "".join(out)
+
+
 def _mark_terms(text: str, record: dict[str, Any]) -> str:
     """Escaped ``text`` with glossary terms and linked citation words highlighted (right column)."""
     spans: list[tuple[int, int, str, str]] = []
@@ -133,13 +154,17 @@ def render_record(rec: dict[str, Any]) -> str:
         for b in s.get("blocks") or []:
             t = b.get("type")
             if t == "list":
-                tag = "ol" if b.get("ordered") else "ul"
-                parts.append(f"<{tag}>" + "".join(f"<li>{_mark_terms(i, rec)}</li>" for i in b.get("items") or [])
-                             + f"</{tag}>")
+                parts.append(_list_html(b, rec))
             elif t == "table":
                 parts.append("<table class='tbl'>" + "".join(
-                    "<tr>" + "".join(f"<td>{_mark_terms(c, rec)}</td>" for c in row) + "</tr>"
-                    for row in b.get("rows") or []) + "</table>")
+                    "<tr>" + "".join(f"<{cell}>{_mark_terms(c, rec)}</{cell}>" for c in row) + "</tr>"
+                    for n, row in enumerate(b.get("rows") or [])
+                    for cell in ["th" if n < (b.get("header_rows") or 0) else "td"]) + "</table>")
+            elif t == "figure":
+                img = (f'<div class="img">image: {esc(b.get("image"))}</div>' if b.get("image") else "")
+                parts.append(f"<figure>{img}<figcaption>{_mark_terms(b.get('caption') or '', rec)}"
+                             + (f' <small>{esc(b.get("credit"))}</small>' if b.get("credit") else "")
+                             + "</figcaption></figure>")
             elif t == "quote":
                 parts.append(f"<blockquote>{_mark_terms(b.get('text', ''), rec)}</blockquote>")
             else:

@@ -253,6 +253,8 @@ def _record_texts(record: dict[str, Any]) -> list[str]:
                 out += b.get("items") or []
             elif b.get("type") == "table":
                 out += [c for row in b.get("rows") or [] for c in row]
+            elif b.get("type") == "figure":
+                out += [b.get("caption") or "", b.get("credit") or ""]
             else:
                 out.append(b.get("text") or "")
     return [" ".join(t.split()) for t in out if t and t.strip()]

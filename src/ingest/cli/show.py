@@ -183,12 +183,18 @@ def print_record(rec: dict[str, Any]) -> None:
         for b in s.get("blocks") or []:
             kind = b.get("type")
             if kind == "list":
+                levels = b.get("levels") or []
                 for i, item in enumerate(b.get("items") or [], 1):
                     bullet = f"{i}." if b.get("ordered") else "•"
-                    console.print(Padding(Text(f"{bullet} {safe(item)}"), (0, 0, 0, 2), expand=False))
+                    indent = 2 + 2 * (levels[i - 1] if i <= len(levels) else 0)
+                    console.print(Padding(Text(f"{bullet} {safe(item)}"), (0, 0, 0, indent), expand=False))
             elif kind == "table":
                 for row in b.get("rows") or []:
                     console.print(Padding(Text(" | ".join(safe(c) for c in row)), (0, 0, 0, 2), expand=False))
+            elif kind == "figure":
+                line = " ".join(x for x in (b.get("caption"), b.get("credit")) if x)
+                console.print(Padding(Text(f"[figure{' ' + safe(b['image']) if b.get('image') else ''}] {safe(line)}"),
+                                      (0, 0, 0, 2), expand=False))
             else:
                 prefix = "> " if kind == "quote" else ""
                 console.print(Padding(Text(prefix + safe(b.get("text", ""))), (0, 0, 0, 2), expand=False))

@@ -35,11 +35,13 @@ from typing import Annotated, Any, Literal, Protocol
 import orjson
 from pydantic import Field
 
+from ingest.core.blocks import list_markers
 from ingest.core.models import (
     ISO_DATE,
     SCHEMA_VERSION,
     SHA256,
     Citation,
+    FigureBlock,
     ListBlock,
     Notice,
     Record,
@@ -211,14 +213,17 @@ def _units(section: Section, tok: Tokenizer | None) -> list[_Unit]:
     count = tok.count if tok is not None else (lambda _t: 0)
     for i, b in enumerate(section.blocks):
         if isinstance(b, ListBlock):
-            for k, it in enumerate(b.items, 1):
-                t = (f"{k}. " if b.ordered else "- ") + it
+            for m, it in zip(list_markers(b.ordered, b.levels, len(b.items)), b.items, strict=True):
+                t = m + it
                 units.append(_Unit(t, count(t), i))
         elif isinstance(b, TableBlock):
             rows = [" | ".join(r) for r in b.rows]
-            header = rows[0] if len(rows) > 1 else None
+            header = rows[0] if len(rows) > 1 else None  # (a table without <th> often heads its columns too)
             for k, t in enumerate(rows):
                 units.append(_Unit(t, count(t), i, header if k else None))
+        elif isinstance(b, FigureBlock):
+            t = "\n".join(x for x in (b.caption, b.credit) if x)
+            units.append(_Unit(t, count(t), i))
         else:
             units.append(_Unit(b.text, count(b.text), i))
     return [u for u in units if u.text.strip()]

@@ -59,13 +59,13 @@ def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals
     while i < n:
         b = blocks[i]
         i += 1
-        if strip_rules and b.kind in ("paragraph", "heading"):
+        if strip_rules and b.kind in ("paragraph", "heading", "figure"):
             for r in strip_rules:
                 new = clean_inline(r.regex.sub(" ", b.text))
                 if new != b.text:
                     removals.add(r.id, r.kind, r.reason, "".join(m.group(0) for m in r.regex.finditer(b.text)))
                     b.text = new
-            if not b.text:
+            if not b.text and not (b.kind == "figure" and (b.src or b.credit)):
                 continue
         if strip_rules and b.kind == "list":
             for r in strip_rules:
@@ -74,13 +74,13 @@ def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals
                     if new != it:
                         removals.add(r.id, r.kind, r.reason, "".join(m.group(0) for m in r.regex.finditer(it)))
                         b.items[k] = new
-            b.items = [it for it in b.items if it]
+            b.keep_items(list(b.items))
         if b.kind == "list":
-            b.items = [it for it in b.items if not _drop_item(it, line_rules, removals)]
+            b.keep_items([None if _drop_item(it, line_rules, removals) else it for it in b.items])
             if b.items:
                 out.append(b)
             continue
-        if b.kind == "table":
+        if b.kind in ("table", "figure"):  # (a caption is judged by the strip rules only)
             out.append(b)
             continue
         rule, m = _match(b.text, line_rules, len(out), b.kind)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = "1.0"
 
@@ -74,16 +74,39 @@ class ListBlock(Strict):
     type: Literal["list"] = "list"
     ordered: bool
     items: list[str]
+    levels: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list,
+        description="Nesting depth of each item (0 = an item of the list itself, 1 = of a list inside the item "
+        "before it, ...), as long as items; empty when no item is nested",
+    )
     links: list[LinkOut] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _levels_match_items(self) -> ListBlock:
+        if self.levels and len(self.levels) != len(self.items):
+            raise ValueError("levels must be empty or give one level per item")
+        return self
 
 
 class TableBlock(Strict):
     type: Literal["table"] = "table"
     rows: list[list[str]]
+    header_rows: int = Field(
+        default=0, ge=0, description="How many of the first rows are header rows (their cells are column headings)"
+    )
     links: list[LinkOut] = Field(default_factory=list)
 
 
-ContentBlock = Annotated[ParagraphBlock | QuoteBlock | ListBlock | TableBlock, Field(discriminator="type")]
+class FigureBlock(Strict):
+    type: Literal["figure"] = "figure"
+    caption: str = Field(description="The figure's caption (may be empty)")
+    image: str | None = Field(default=None, description="Absolute URL of the image, when the figure has one")
+    alt: str | None = Field(default=None, description="The image's alternative text, as the page gives it")
+    credit: str | None = Field(default=None, description="The photo or illustration credit line")
+    links: list[LinkOut] = Field(default_factory=list)
+
+
+ContentBlock = Annotated[ParagraphBlock | QuoteBlock | ListBlock | TableBlock | FigureBlock, Field(discriminator="type")]
 
 
 class Section(Strict):

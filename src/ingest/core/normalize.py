@@ -300,11 +300,12 @@ def load(fmt: str, text: str, profile: Profile | None, parsed: Any = None) -> Lo
             if generic.blocks:
                 return generic
             return html_loader.load_html(text, parsed=parsed)
-        drops = profile.drop_selectors
-        doc = html_loader.load_html(text, zone_selectors=profile.html_zones, drop_selectors=drops, parsed=parsed)
+        drops, keep = profile.drop_selectors, profile.keep_selectors
+        doc = html_loader.load_html(text, zone_selectors=profile.html_zones, drop_selectors=drops, parsed=parsed,
+                                    keep_selectors=keep)
         if not doc.blocks:
             # the site's content zone is missing: fall back to the generic zones
-            doc = html_loader.load_html(text, drop_selectors=drops)
+            doc = html_loader.load_html(text, drop_selectors=drops, keep_selectors=keep)
         return doc
     return load_text(text)
 
@@ -324,7 +325,15 @@ def apply_site_rules(loaded: Loaded, removals: Removals) -> Cleaned:
 
 
 def _log_html_drops(md: dict, profile: Profile, removals: Removals) -> None:
-    """Every element an HTML drop selector removed is logged under the drop's id and reason."""
+    """Every element an HTML drop selector removed is logged under the drop's id and reason; the page
+    chrome (``<aside>``, ``<nav>``, hidden elements...) removed from inside the content zone under
+    ``html.chrome.<what>``."""
+    # (trafilatura's output is not the zone walked: what it kept or left is its own)
+    chrome = md.get("chrome_dropped") or [] if md.get("extractor") != "trafilatura" else []
+    if chrome:
+        from ingest.core.loaders.html.zones import CHROME_REASONS
+    for why, text in chrome:
+        removals.add(f"html.chrome.{why}", "chrome", CHROME_REASONS.get(why, why), text)
     by_selector = {d.selector: d for d in profile.html_drops}
     for selector, text in md.get("dropped", []) or []:
         d = by_selector.get(selector)

@@ -117,9 +117,14 @@ def block(b: Block, base_url: str | None, removals: Removals) -> dict[str, Any]:
             seen.add((lk.text, url))
             links.append({"text": lk.text, "url": url})
     if b.kind == "list":
-        return {"type": "list", "ordered": b.ordered, "items": list(b.items), "links": links}
+        levels = list(b.levels) if len(b.levels) == len(b.items) and any(b.levels) else []
+        return {"type": "list", "ordered": b.ordered, "items": list(b.items), "levels": levels, "links": links}
+    if b.kind == "figure":
+        return {"type": "figure", "caption": b.text, "image": resolve(b.src, base_url) if b.src else None,
+                "alt": b.alt or None, "credit": b.credit or None, "links": links}
     if b.kind == "table":
-        return {"type": "table", "rows": [list(r) for r in b.rows], "links": links}
+        return {"type": "table", "rows": [list(r) for r in b.rows], "header_rows": min(b.header_rows, len(b.rows)),
+                "links": links}
     return {"type": "quote" if b.kind == "quote" else "paragraph", "text": b.text, "links": links}
 
 
@@ -133,7 +138,7 @@ def section(number: int, heading: str | None, level: int, path: list[str], block
         "heading": heading,
         "level": level,
         "path": path,
-        "text": "\n\n".join(render_block_text(b) for b in blocks),
+        "text": "\n\n".join(t for t in map(render_block_text, blocks) if t),  # (an image-only figure has no text)
         "blocks": out_blocks,
         "citation_ids": citation_ids,
         "anchor": anchor,

@@ -42,7 +42,7 @@ def repair_blocks(blocks: list[Block], candidates: list[str], removals: Removals
     pool += [b.text for b in blocks if b.kind in ("heading", "paragraph") and b.text and not has_marker(b.text)]
     out: list[Block] = []
     for b in blocks:
-        if b.kind in ("heading", "paragraph", "quote"):
+        if b.kind in ("heading", "paragraph", "quote", "figure"):
             if not has_marker(b.text):
                 out.append(b)
                 continue
@@ -51,16 +51,14 @@ def repair_blocks(blocks: list[Block], candidates: list[str], removals: Removals
                 b.text = fixed
                 out.append(b)
         elif b.kind == "list":
-            items = []
+            items: list[str | None] = []
             for it in b.items:
                 if not has_marker(it):
                     items.append(it)
                     continue
-                fixed = _repair_line(it, pool, removals, log, whole_line=True)
-                if fixed:
-                    items.append(fixed)
-            b.items = items
-            if items:
+                items.append(_repair_line(it, pool, removals, log, whole_line=True) or None)
+            b.keep_items(items)  # each kept item keeps its nesting level
+            if b.items:
                 out.append(b)
         elif b.kind == "table":
             b.rows = [[_strip_cell(c, removals) for c in row] for row in b.rows]

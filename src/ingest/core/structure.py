@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.core.blocks import Block
+from ingest.core.blocks import Block, list_markers
 from ingest.core.clean import Removals
 from ingest.core.cleaners import clean_inline
 
@@ -66,9 +66,11 @@ def drop_title_repeats(blocks: list[Block], title: str, suffixes, removals: Remo
 
 def render_block_text(b: Block) -> str:
     if b.kind == "list":
-        return "\n".join((f"{k}. " if b.ordered else "- ") + it for k, it in enumerate(b.items, 1))
+        return "\n".join(m + it for m, it in zip(list_markers(b.ordered, b.levels, len(b.items)), b.items, strict=True))
     if b.kind == "table":
         return "\n".join(" | ".join(r) for r in b.rows)
+    if b.kind == "figure":
+        return b.plain()
     return b.text
 
 

@@ -22,7 +22,9 @@ A rule matches a block's text (``re.fullmatch`` unless ``search=True``; case-ins
 
 HTML structure is data too: ``html_zones`` (CSS selectors of the content zone, first match wins),
 ``html_drops`` (:class:`HtmlDrop`: selectors removed inside the zone, each with an id and a reason,
-logged in provenance like any rule) and ``error_pages`` (:class:`PageCheck`: a page that is an
+logged in provenance like any rule), ``html_keep`` (:class:`HtmlKeep`: elements kept although their tag
+makes them page chrome, each with a reason; all other chrome inside the zone is logged as
+``html.chrome.<what>``) and ``error_pages`` (:class:`PageCheck`: a page that is an
 error or redirect page, never published).
 """
 
@@ -71,6 +73,16 @@ class HtmlDrop:
     selector: str
     reason: str
     kind: str = "boilerplate"
+
+
+@dataclass(frozen=True)
+class HtmlKeep:
+    """A CSS (subset) or XPath selector of elements that are content although their tag (``footer``,
+    ``aside``...) makes them page chrome; what is inside them is still judged on its own."""
+
+    id: str
+    selector: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,7 @@ class Profile:
     base_url: str | None = None  # resolves relative links when the page URL is unknown
     html_zones: tuple[str, ...] = ()  # CSS selectors of the content zone, first match wins
     html_drops: tuple[HtmlDrop, ...] = ()  # removed inside the zone, each logged
+    html_keep: tuple[HtmlKeep, ...] = ()  # not chrome although their tag says so
     error_pages: tuple[PageCheck, ...] = ()  # error/redirect pages: quarantined, never published
     unlabelled_time: str | None = None  # the date field a <time> without a label gives (blog post dates)
     promote_headings: bool = True  # guess headings in plain text (no markup to say so)
@@ -154,6 +167,10 @@ class Profile:
     @property
     def drop_selectors(self) -> tuple[str, ...]:
         return tuple(d.selector for d in self.html_drops)
+
+    @property
+    def keep_selectors(self) -> tuple[str, ...]:
+        return tuple(k.selector for k in self.html_keep)
 
     @property
     def suffix_regexes(self) -> tuple[re.Pattern[str], ...]:

@@ -4,12 +4,28 @@ HTML: the content zone is the page's ``<article>`` (h1, body; its ``<footer>`` w
 syndication notice is page chrome, read for dates before it goes). Landing pages have no
 ``<article>``/``<main>``: their zone is ``#main-content``. Selectors were read off the 43 real
 cancer.gov pages in ``shared/corpus/cancer-gov-html`` (PDQ summaries, topic, drug, blog, press
-release and landing pages).
+release and landing pages) and checked over the 124 of ``shared/corpus/cancer-gov-html-more`` (many page
+types). ``html_keep``: the article's own ``<footer>`` (a fact sheet's references) and the drug pages'
+disclaimer ``<aside>`` are not chrome; every other chrome element inside the zone is logged.
 """
 
 from __future__ import annotations
 
-from ingest.core.rules.base import DATE_ANY, HtmlDrop, PageCheck, Profile, Rule, Signal
+from ingest.core.rules.base import DATE_ANY, HtmlDrop, HtmlKeep, PageCheck, Profile, Rule, Signal
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+#: A feature card beside the running text: embedded in it (``div.embedded-entity``, floated right) or in
+#: the article footer (a blog post's related posts), not a card of a landing page's card row.
+_FEATURE_CARD_BESIDE = (f"/*[{_has_class('feature-card')}]"
+                        f"[ancestor::*[{_has_class('embedded-entity')} or {_has_class('article-footer')}]]")
+#: A short callout box (under 400 characters: a box holding an article's own story is longer) whose links
+#: go to the Cancer Information Service chat or a newsletter sign-up.
+_PROMO_CALLOUT = ("/*[contains(@class, 'callout-box')][string-length(normalize-space(.)) < 400]"
+                  "[.//a[contains(@href, 'livehelp.cancer.gov') or contains(@href, 'govdelivery.com')]]")
 
 PROFILE = Profile(
     family="nci",
@@ -45,8 +61,21 @@ PROFILE = Profile(
         HtmlDrop("nci.html.press_contact", ".press-release-date-contact, .media-contact",
                  "press release date and press office contact (the date is read into dates first)", "contact"),
         HtmlDrop("nci.html.pagination", ".usa-pagination", "pager", "navigation"),
-        HtmlDrop("nci.html.feature_card", ".feature-card", "promotional card (\"Get Answers >\" Cancer Information "
-                 "Service promo) embedded in the body", "promo"),
+        HtmlDrop("nci.html.feature_card", "./" + _FEATURE_CARD_BESIDE,
+                 "promotional card beside the text (\"Get Answers >\" Cancer Information Service promo, a \"related "
+                 "post\" card) embedded in the body or below it; the cards of a landing page's card rows are its content",
+                 "promo"),
+        HtmlDrop("nci.html.contact_callout", "./" + _PROMO_CALLOUT,
+                 "callout box promoting NCI's Cancer Information Service (\"Have Questions? … Chat: LiveHelp\") or its "
+                 "email updates (a govdelivery sign-up link)", "promo"),
+    ),
+    html_keep=(
+        HtmlKeep("nci.html.article_footer", "footer.article-footer",
+                 "the article's own footer holds a fact sheet's \"Selected References\" (content); its chrome "
+                 "(dates, syndication notice, Related Resources, promotion cards, blog rail) goes by the drops above"),
+        HtmlKeep("nci.html.drug_disclaimer", "aside.dis-disclaimer",
+                 "the drug pages' medical disclaimer (\"Important: The drug information on this page is meant to be "
+                 "educational…\"): kept for the nci.drug_disclaimer rule, which makes it a notice"),
     ),
     error_pages=(
         PageCheck("nci.error_page", "meta:dcterms.type", r"errorpage",
@@ -84,11 +113,17 @@ PROFILE = Profile(
         Rule("nci.enlarge", r"Enlarge( Image)?", "\"Enlarge\" image link", kind="widget"),
         Rule("nci.enlarge_inline", r"(?<=[.)!?:])Enlarge(?= |$)|(?<=\s)Enlarge$", "\"Enlarge\" image link glued to the sentence "
              "before it (Markdown exports of PDQ figures)", "strip", kind="widget", case=True),
+        Rule("nci.drug_disclaimer", r"Important: The drug information on this page is meant to be educational\..*",
+             "the drug pages' medical disclaimer: a notice, not body text", "notice", kind="notice",
+             notice_kind="disclaimer"),
         Rule("nci.placeholder", r"Placeholder slot", "empty CMS slot left in the page", kind="cms_artifact"),
         Rule("nci.subscribe", r"Subscribe", "blog subscribe link", kind="widget"),
         Rule("nci.press_kicker", r"NCI Press Release", "press release label above the headline", kind="navigation",
              within_first=3, case=True),
         Rule("nci.email_updates", r"Get email updates from NCI\b.{0,120}", "newsletter sign-up promo", kind="promo"),
+        Rule("nci.email_signup", r"Sign up for (?:NCI['’]s )?(?:free )?email updates\b.{0,160}",
+             "newsletter sign-up promo (\"Sign up for NCI's free email updates about cancer research. Subscribe\")",
+             kind="promo"),
         Rule("nci.newer_older", r"(< ?)?(Newer|Older) Post( >)?\s*.{0,200}", "blog pagination link", kind="navigation",
              case=True),
         Rule(

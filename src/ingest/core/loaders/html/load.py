@@ -22,7 +22,7 @@ from ingest.core.loaders.html.metadata import (
 from ingest.core.loaders.html.parsing import ParsedHtml, _parse
 from ingest.core.loaders.html.selectors import _select_all_inside
 from ingest.core.loaders.html.walk import _block_text, _hoist_figures, _mend_empty_headings, _walk
-from ingest.core.loaders.html.zones import DEFAULT_ZONES, _chrome, _drop, _pick_zone
+from ingest.core.loaders.html.zones import DEFAULT_ZONES, _chrome, _drop, _pick_zone, chrome_why
 
 
 def load_html(
@@ -30,6 +30,7 @@ def load_html(
     zone_selectors: Sequence[str] = DEFAULT_ZONES,
     drop_selectors: Sequence[str] = (),
     parsed: ParsedHtml | None = None,
+    keep_selectors: Sequence[str] = (),
 ) -> LoadedDocument:
     """HTML text → blocks + metadata. Pure, never raises for bad input (empty/garbage → no blocks).
 
@@ -44,7 +45,11 @@ def load_html(
     ``<time>`` and "Updated: <date>"-style line in the zone; ``label`` is "" when none precedes it),
     ``byline``, ``base_href`` (``<base href>``: what relative links resolve against), ``zone`` (the
     selector that won), ``html_truncated`` (libxml2 depth limit hit: the rest of the page is missing),
-    ``dropped`` (``[selector, text]`` for each element a drop selector removed, for provenance).
+    ``dropped`` (``[selector, text]`` for each element a drop selector removed, for provenance),
+    ``chrome_dropped`` (``[why, text]`` for each chrome element removed from inside the chosen zone,
+    ``why`` a key of :data:`~ingest.core.loaders.html.zones.CHROME_REASONS`: logged in provenance too;
+    chrome outside the zone was never content). ``keep_selectors``: elements that are not chrome
+    although their tag says so (see :func:`~ingest.core.loaders.html.zones._chrome`).
     Figures nested in paragraphs or lists are moved after them, so a caption is its own block.
     ``parsed``: ``text`` already parsed by :func:`parse_html` and not loaded yet (saves a parse).
     """
@@ -55,7 +60,7 @@ def load_html(
         root, truncated = _parse(text)
     if root is None:
         return LoadedDocument("html", [], _empty_metadata())
-    md, zone = _metadata_and_zone(root, truncated, zone_selectors)
+    md, zone = _metadata_and_zone(root, truncated, zone_selectors, keep_selectors)
     if zone is None:
         return LoadedDocument("html", [], md)
     if drop_selectors:
@@ -79,14 +84,27 @@ def load_html(
 
 
 def _metadata_and_zone(
-    root: etree._Element, truncated: bool, zone_selectors: Sequence[str]
+    root: etree._Element, truncated: bool, zone_selectors: Sequence[str], keep: Sequence[str] = ()
 ) -> tuple[dict[str, Any], etree._Element | None]:
-    """Metadata from the whole page, then chrome out and the zone chosen (dates/byline need both)."""
+    """Metadata from the whole page, then chrome out and the zone chosen (dates/byline need both).
+    ``md["chrome_dropped"]``: the chrome that was inside the zone (see :func:`load_html`)."""
     md = _head_metadata(root)
     dates = _find_dates(root)  # before the chrome goes: cancer.gov dates sit in <footer class="article-footer">
     bylines = _find_bylines(root)
-    _drop(_chrome(root))
+    chrome = _chrome(root, keep)
+    doomed = set(chrome)
+    # the outermost chrome elements with text, and where they were: after the zone is chosen, those whose
+    # parent is in the zone were content-zone chrome and are logged
+    outer = [(el, el.getparent()) for el in chrome if not any(a in doomed for a in el.iterancestors())]
+    _drop(chrome)
     zone, zone_sel = _pick_zone(root, zone_selectors)
+    if zone is not None:
+        logged = md["chrome_dropped"] = []
+        for el, parent in outer:
+            if parent is not None and (parent is zone or any(a is zone for a in parent.iterancestors())):
+                text = _block_text(el)
+                if text:
+                    logged.append([chrome_why(el), text])
     _zone_metadata(md, zone, dates, bylines)
     md["zone"] = zone_sel
     if truncated:

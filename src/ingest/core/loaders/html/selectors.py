@@ -156,31 +156,38 @@ _WITH_CLASS_OR_ID = etree.XPath(".//*[@class or @id]")
 _XML_SPACE = str.maketrans("\t\n\r", "   ")  # what normalize-space() in css_to_xpath's class test splits on
 
 
+_Index = dict[str, list[tuple[int, str | None]]]
+
+
 @lru_cache(maxsize=64)
-def _simple_index(selectors: tuple[str, ...]) -> tuple[dict[str, list[tuple[int, str | None]]], dict[str, list[tuple[int, str | None]]]] | None:
-    """``({class: [(selector index, tag or None)]}, {id: [...]})`` when every selector is a list of
-    ``.class`` / ``#id`` groups (optionally ``tag.class``), else None."""
-    by_class: dict[str, list[tuple[int, str | None]]] = {}
-    by_id: dict[str, list[tuple[int, str | None]]] = {}
+def _simple_index(selectors: tuple[str, ...]) -> tuple[_Index, _Index, tuple[int, ...]]:
+    """``({class: [(selector index, tag or None)]}, {id: [...]}, other)`` for the selectors that are lists
+    of ``.class`` / ``#id`` groups (optionally ``tag.class``); ``other``: the indexes of the rest."""
+    by_class: _Index = {}
+    by_id: _Index = {}
+    other: list[int] = []
     for i, selector in enumerate(selectors):
-        for group in selector.split(","):
-            m = _SIMPLE_GROUP.fullmatch(group.strip())
-            if m is None:
-                return None
+        groups = [_SIMPLE_GROUP.fullmatch(g.strip()) for g in selector.split(",")]
+        if not all(groups):
+            other.append(i)
+            continue
+        for m in groups:
+            assert m is not None
             tag, kind, name = m.groups()
             (by_class if kind == "." else by_id).setdefault(name, []).append((i, tag))
-    return by_class, by_id
+    return by_class, by_id, tuple(other)
 
 
 def _select_all_inside(zone: etree._Element, selectors: Sequence[str]) -> list[list[etree._Element]]:
-    """``[_select_inside(zone, s) for s in selectors]``, in one pass over the zone's elements when all
-    selectors are simple class/id lists (every site profile's drops are): ~6x faster than one XPath
-    evaluation per selector (issue 5), same elements in the same (document) order."""
-    index = _simple_index(tuple(selectors))
-    if index is None:
-        return [_select_inside(zone, s) for s in selectors]
-    by_class, by_id = index
+    """``[_select_inside(zone, s) for s in selectors]``: the simple class/id lists in one pass over the
+    zone's elements (~6x faster than one XPath evaluation per selector, issue 5), the others (an XPath
+    with a condition) one by one; same elements in the same (document) order."""
+    by_class, by_id, other = _simple_index(tuple(selectors))
     out: list[list[etree._Element]] = [[] for _ in selectors]
+    for i in other:
+        out[i] = _select_inside(zone, selectors[i])
+    if len(other) == len(selectors):
+        return out
     for el in _WITH_CLASS_OR_ID(zone):
         hits: set[int] = set()
         cls = el.get("class")

@@ -19,6 +19,11 @@ from ingest.core.blocks import Block, Link
 from ingest.core.loaders.html.chars import _fold
 
 _BAD_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data)\s*:", re.I)
+_CREDIT = re.compile(r"(?:^|[\s_-])credit(?:$|[\s_-])", re.I)  # class of a figure's credit line (image-photo-credit)
+
+
+def _safe_src(src: str | None) -> bool:
+    return bool(src and src.strip()) and not _BAD_SCHEME.match(src or "")
 
 
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -59,6 +64,12 @@ def _is_layout_table(el: etree._Element) -> bool:
     if (el.get("role") or "").strip().lower() in ("presentation", "none"):
         return True
     return next(el.iterdescendants("table", "h1", "h2", "h3", "h4", "h5", "h6"), None) is not None
+
+
+def _in_thead(tr: etree._Element) -> bool | None:
+    """True for a row of ``<thead>``; None otherwise (its cells decide: header row when all are ``<th>``)."""
+    parent = tr.getparent()
+    return True if parent is not None and parent.tag == "thead" else None
 
 
 def _is_layout_dl(el: etree._Element) -> bool:
@@ -115,13 +126,16 @@ class _Frame:
     """
 
     __slots__ = ("kind", "role", "el", "buf", "root", "idx", "level", "ordered", "items", "links", "rows",
-                 "cells", "parent", "caption", "caption_links", "terms", "after_dd")
+                 "cells", "parent", "caption", "caption_links", "terms", "after_dd", "depth", "levels", "header",
+                 "header_rows", "src", "alt", "credit")
 
     def __init__(self, kind: str, el: Any, role: str = "") -> None:
         self.kind = kind
         self.role = role
         self.el = el
         self.buf = _Buf()  # flow/leaf: the text; list/dl: stray text outside items
+        self.depth = 0  # list/item: nesting depth
+        self.header: bool | None = None  # row: True in <thead>, False once a <td> is seen
 
 
 class _Walker:
@@ -159,16 +173,19 @@ class _Walker:
         text = frame.buf.text()
         if text:
             (frame.root if frame.kind == "list" else frame).items.append(text)
+            if frame.kind == "list":
+                frame.root.levels.append(frame.depth)
         frame.buf = _Buf(frame.buf.links)
 
     def _push(self, frame: _Frame) -> _Frame:
         self.stack.append(frame)
         return frame
 
-    def _new_list(self, el: Any, root: _Frame | None) -> None:
+    def _new_list(self, el: Any, root: _Frame | None, depth: int = 0) -> None:
         f = _Frame("list", el)
+        f.depth = depth
         if root is None:
-            f.root, f.items, f.links, f.ordered = f, [], [], el.tag == "ol"
+            f.root, f.items, f.links, f.ordered, f.levels = f, [], [], el.tag == "ol", []
         else:
             f.root = root
         f.buf = _Buf(f.root.links)
@@ -190,8 +207,14 @@ class _Walker:
             self._add(" ")
             return
         if kind == "leaf":
-            if top.role == "item" and tag in _LIST_TAGS:
-                self._new_list(el, top.root)
+            fig = top if top.role == "figure" else top.parent if top.role == "credit" else None
+            if fig is not None and tag == "img" and not fig.src and _safe_src(el.get("src")):
+                fig.src, fig.alt = el.get("src").strip(), _fold(el.get("alt") or "")
+            elif top.role == "figure" and _CREDIT.search(el.get("class") or ""):  # "Credit: iStock"
+                credit = self._push(_Frame("leaf", el, "credit"))
+                credit.parent = top
+            elif top.role == "item" and tag in _LIST_TAGS:  # a list inside an item: one level deeper
+                self._new_list(el, top.root, top.depth + 1)
             elif tag in _BLOCKISH:
                 top.buf.pieces.append(" ")
             return
@@ -200,11 +223,12 @@ class _Walker:
                 self._flush_stray(top)
                 root = top.root
                 item = self._push(_Frame("leaf", el, "item"))
-                item.root, item.idx, item.buf = root, len(root.items), _Buf(root.links)
+                item.root, item.idx, item.buf, item.depth = root, len(root.items), _Buf(root.links), top.depth
                 root.items.append("")
-            elif tag in _LIST_TAGS:
+                root.levels.append(top.depth)
+            elif tag in _LIST_TAGS:  # a list straight inside a list (no <li> around it): one level deeper
                 self._flush_stray(top)
-                self._new_list(el, top.root)
+                self._new_list(el, top.root, top.depth + 1)
             elif tag in _BLOCKISH:
                 top.buf.pieces.append(" ")
             return
@@ -223,9 +247,10 @@ class _Walker:
                 self._push(_Frame("row", el)).parent = top
                 top = self.stack[-1]
                 top.cells = []
+                top.header = _in_thead(el)
             elif tag in ("td", "th"):  # a cell outside any <tr>: its own row
                 row = self._push(_Frame("row", el))
-                row.parent, row.cells = top, []
+                row.parent, row.cells, row.header = top, [], tag == "th"
                 cell = self._push(_Frame("leaf", el, "cell"))
                 cell.parent, cell.buf = row, _Buf(top.links)
             elif tag == "caption":
@@ -233,6 +258,8 @@ class _Walker:
             return
         if kind == "row":
             if tag in ("td", "th"):
+                if tag == "td" and top.header is None:
+                    top.header = False  # a row with a data cell is not a header row (unless in <thead>)
                 cell = self._push(_Frame("leaf", el, "cell"))
                 cell.parent, cell.buf = top, _Buf(top.parent.links)
             return
@@ -248,6 +275,10 @@ class _Walker:
         elif tag == "blockquote":
             self._flush()
             self._push(_Frame("leaf", el, "quote"))
+        elif tag == "figure":  # one block: the caption (all its text), the image, the credit line
+            self._flush()
+            f = self._push(_Frame("leaf", el, "figure"))
+            f.src, f.alt, f.credit = "", "", ""
         elif tag in _LIST_TAGS:
             self._flush()
             self._new_list(el, None)
@@ -262,6 +293,7 @@ class _Walker:
             if not _is_layout_table(el):
                 f = self._push(_Frame("table", el))
                 f.rows, f.links, f.caption, f.caption_links = [], [], "", []
+                f.header_rows = -1  # counting: header rows seen so far until the first body row
         elif tag in _BLOCKISH or "-" in tag:
             self._flush()
 
@@ -288,12 +320,15 @@ class _Walker:
             if text:
                 buf.links.append(Link(text, href))
             return
-        # the link wrapped whole blocks (e.g. a card): attach it to the first block it produced
+        # the link wrapped whole blocks (e.g. a card): attach it to the first block it produced that is
+        # not a heading (a section keeps no heading links: a card's title is its heading)
         text = _block_text(el)
         if not text:
             return
         if len(self.blocks) > nblocks:
-            self.blocks[nblocks].links.append(Link(text, href))
+            made = self.blocks[nblocks:]
+            target = next((b for b in made if b.kind != "heading"), made[0])
+            target.links.append(Link(text, href))
         elif cur is not None:
             cur.links.append(Link(text, href))
 
@@ -317,6 +352,11 @@ class _Walker:
             elif role == "caption":
                 f.parent.caption = text
                 f.parent.caption_links = f.buf.links
+            elif role == "credit":
+                f.parent.credit = text
+            elif role == "figure":
+                if text or f.src or f.credit:
+                    blocks.append(Block("figure", text=text, src=f.src, alt=f.alt, credit=f.credit, links=f.buf.links))
             elif text:
                 kind = "heading" if role == "heading" else "quote" if role == "quote" else "paragraph"
                 blocks.append(Block(kind, text=text, level=f.level if role == "heading" else 0, links=f.buf.links,
@@ -324,9 +364,11 @@ class _Walker:
         elif f.kind == "list":
             self._flush_stray(f)
             if f.root is f:
+                levels = [lv for it, lv in zip(f.items, f.levels, strict=True) if it]
                 items = [i for i in f.items if i]
                 if items:
-                    blocks.append(Block("list", items=items, ordered=f.ordered, links=f.links))
+                    blocks.append(Block("list", items=items, ordered=f.ordered, links=f.links,
+                                        levels=levels if any(levels) else []))
         elif f.kind == "dl":
             self._flush_stray(f)
             if f.terms and not f.after_dd:
@@ -335,12 +377,17 @@ class _Walker:
                 blocks.append(Block("list", items=f.items, links=f.links))
         elif f.kind == "row":
             if any(f.cells):
-                f.parent.rows.append(f.cells)
+                t = f.parent
+                if t.header_rows < 0 and f.header is False:  # the first body row: the header rows are counted
+                    t.header_rows = len(t.rows)
+                t.rows.append(f.cells)
         elif f.kind == "table":
             if f.caption:
                 blocks.append(Block("paragraph", text=f.caption, links=f.caption_links))
             if f.rows:
-                blocks.append(Block("table", rows=f.rows, links=f.links))
+                # a table of header rows only has none (its cells are its data)
+                header = f.header_rows if 0 <= f.header_rows < len(f.rows) else 0
+                blocks.append(Block("table", rows=f.rows, links=f.links, header_rows=header))
 
     def run(self, zone: Any) -> list[Block]:
         self.zone = zone
@@ -393,12 +440,18 @@ _FIGURE_HOSTS = frozenset({"p", "ul", "ol", "dl"})
 
 
 def _hoist_figures(zone: etree._Element) -> None:
-    """Move a ``<figure>`` nested in a paragraph or list out, right after its outermost such host.
+    """Move a ``<figure>`` nested in a paragraph or list, and a data table nested in a list, out, right
+    after its outermost such host.
 
     cancer.gov PDQ pages put figures (image, caption) inside ``<p>`` and ``<li>``: walked in place,
-    the caption would be glued to the paragraph's sentences. After the move it is its own block.
+    the caption would be glued to the paragraph's sentences. After the move it is its own block. A
+    table in a list item would be read as the item's text, its rows and cells run together: after
+    the list it is a table block.
     """
-    for fig in list(zone.iter("figure")):
+    movable = [e for e in zone.iter("figure", "table")
+               if e.tag == "figure" or (not _is_layout_table(e) and next(e.iterancestors("li", "dd"), None) is not None
+                                        and next(e.iterancestors("table"), None) is None)]
+    for fig in movable:
         host = None
         for a in fig.iterancestors():
             if a is zone:

@@ -31,6 +31,24 @@ DROP_TAGS: tuple[str, ...] = (
 )
 DROP_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
 
+#: An ``<aside>`` inside ``<article>``/``<main>`` with at least this much text, less than
+#: :data:`EDITORIAL_ASIDE_MAX_LINK_SHARE` of it link text, is the article's own box (a boxed story, a
+#: disclaimer), not chrome: it is kept. A link list (Related Resources) is chrome.
+EDITORIAL_ASIDE_MIN_CHARS = 200
+EDITORIAL_ASIDE_MAX_LINK_SHARE = 1 / 3
+
+#: Why each kind of chrome goes (the ``html.chrome.<what>`` rule id of its provenance removal).
+CHROME_REASONS: dict[str, str] = {
+    "nav": "<nav> element: site or page navigation",
+    "header": "<header> element outside the article: the site banner",
+    "footer": "<footer> element: page or site footer",
+    "aside": "<aside> element: content beside the main text (sidebar, related links)",
+    "form": "<form> element: a search box or sign-up form",
+    "role": "element with a navigation/banner/contentinfo/search ARIA role",
+    "hidden": "hidden element (aria-hidden, hidden attribute or display:none): not shown to a reader",
+    "embed": "embedded media, script or form control (no readable text of the page's own)",
+}
+
 #: A zone is accepted when its text has at least this many characters, or at least
 #: ``MIN_ZONE_SHARE`` of the body's text (so tiny test pages and short pages still work).
 MIN_ZONE_CHARS = 200
@@ -42,11 +60,30 @@ _ATTR_CANDIDATES = etree.XPath("//*[@role or @aria-hidden or @hidden or @style]"
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
-def _chrome(root: etree._Element) -> list[etree._Element]:
-    """The elements :data:`DROP_TAGS` / :data:`DROP_ROLES` and hidden-ness remove (one C-level pass each)."""
+def chrome_why(el: etree._Element) -> str:
+    """The :data:`CHROME_REASONS` key an element of :func:`_chrome` is removed under."""
+    if el.tag in ("nav", "header", "footer", "aside", "form"):
+        return str(el.tag)
+    if (el.get("role") or "").strip().lower() in DROP_ROLES:
+        return "role"
+    if el.tag in DROP_TAGS:
+        return "embed"
+    return "hidden"
+
+
+def _chrome(root: etree._Element, keep: Sequence[str] = ()) -> list[etree._Element]:
+    """The elements :data:`DROP_TAGS` / :data:`DROP_ROLES` and hidden-ness remove (one C-level pass each).
+
+    ``keep``: selectors (a site profile's ``html_keep``) of elements that are not chrome although their
+    tag says so (cancer.gov's article ``<footer>`` holds a fact sheet's references); what is inside them
+    is still judged on its own.
+    """
+    kept = {e for sel in keep for e in _select(root, sel)}
+    kept.update(a for a in root.iter("aside") if _editorial_aside(a))
     out = [el for el in root.iter(*DROP_TAGS)
            if (el.tag != "header" or not any(a.tag in ("article", "main") for a in el.iterancestors()))
-           and (el.tag != "button" or not _in_heading(el))]
+           and (el.tag != "button" or not _in_heading(el))
+           and el not in kept]
     # Never drop an element holding the main content: on mis-nested pages (an unclosed <div> in a
     # menu <button>) libxml2 puts <main> inside the <header>; saved DOMs wrap it in aria-hidden.
     protected = {a for m in _MAIN_XPATH(root) for a in m.iterancestors()}
@@ -59,6 +96,8 @@ def _chrome(root: etree._Element) -> list[etree._Element]:
             or _HIDDEN_STYLE.search(el.get("style") or "")
         ):
             out.append(el)
+    if kept:
+        out = [el for el in out if el not in kept]
     return [el for el in out if el not in protected] if protected else out
 
 
@@ -69,6 +108,17 @@ def _in_heading(el: etree._Element) -> bool:
     """An accordion's toggle ``<h3><button><span>References</span></button></h3>`` (cancer.org's
     collapsible sections, AEM's ``cmp-accordion``): the button's words are the heading's, kept."""
     return any(a.tag in _HEADING_TAGS for a in el.iterancestors())
+
+
+def _editorial_aside(el: etree._Element) -> bool:
+    """An ``<aside>`` that is part of the article (see :data:`EDITORIAL_ASIDE_MIN_CHARS`)."""
+    if not any(a.tag in ("article", "main") for a in el.iterancestors()):
+        return False
+    total = _text_len(el)
+    if total < EDITORIAL_ASIDE_MIN_CHARS:
+        return False
+    links = sum(_text_len(a) for a in el.iter("a"))
+    return links < total * EDITORIAL_ASIDE_MAX_LINK_SHARE
 
 
 def _text_len(el: etree._Element) -> int:
