@@ -39,6 +39,7 @@ from ingest.core.models import (
     SCHEMA_VERSION,
     SHA256,
     Citation,
+    License,
     ListBlock,
     Notice,
     Record,
@@ -145,7 +146,7 @@ class Chunk(Strict):
     audience: Literal["patient", "health_professional", "general"] | None
     language: str = Field(pattern=r"^[a-z]{2,3}$")
     dates: ChunkDates
-    license: str | None
+    license: License | None
     ai_generated: bool
     notices: list[Notice] = Field(description="The record's notices; they apply to every passage")
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from ingest.core.rules.base import DATE_ANY, Profile, Rule, Signal
+from ingest.core.rules.base import LicenseTerms, DATE_ANY, Profile, Rule, Signal
 
 PROFILE = Profile(
+    license=LicenseTerms(
+        "copyrighted",
+        "© American Cancer Society, Inc. All rights reserved: reuse needs the Society's permission",
+        "cancer.org text is the American Cancer Society's copyright (its pages and handouts say \"© <year> "
+        "American Cancer Society, Inc.\")",
+        page_statements=(
+            ("acs.license.copyright", r"(?:©|&copy;|&#169;)\s*\d{4},?\s*(?:American Cancer Society|Sociedad Americana Contra el Cáncer),?"
+                                      r"\s*Inc\.?(?:\s*(?:All rights reserved|Todos los derechos reservados)\.?)?"),
+        ),
+    ),
     family="acs",
     publisher="American Cancer Society",
     kind="web_page",
