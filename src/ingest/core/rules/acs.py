@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.core.rules.base import LicenseTerms, DATE_ANY, Profile, Rule, Signal
+from ingest.core.rules.base import DATE_ANY, LicenseTerms, Profile, Rule, Signal
 
 PROFILE = Profile(
     license=LicenseTerms(
