@@ -305,3 +305,52 @@ def test_the_real_breast_treatment_hp_summary_links_its_markers():
 def test_every_real_non_200_body_is_an_error_page(name):
     with pytest.raises(ErrorPage):
         real(HTML_MORE, name)
+
+
+# ---------------------------------------------------------------- the Markdown export's markup
+
+# cancer-gov-markdown/types-breast.md ("Learn More" cards) and about-cancer-treatment-side-effects-fatigue.md
+CARDS_MD = """---
+source: NCI
+title: Breast Cancer - NCI
+url: https://www.cancer.gov/types/breast
+---
+
+# Breast Cancer
+
+## Learn More
+
+- [![A woman rests her hand on the back of another woman who is talking with her doctor.](/sites/g/files/xnrzdm211/files/styles/ncids_featured_16x9/public/cgov_image/media_image/2025-01/Surgery.jpg?h=34c9d013&itok=zesGEzJ2)
+
+Breast Cancer Stages
+
+Learn about breast cancer stages and how they are determined.](/types/breast/stages)
+- [![Total (simple) mastectomy; drawing shows removal of the whole breast.](/sites/g/files/xnrzdm211/files/styles/ncids_featured_16x9/public/cgov_image/media_image/2024-07/Mastectomy.jpg?h=3f84c578&itok=wFH9BURb)
+
+Treatment
+
+Learn about local and systemic treatments and access in-depth information about each type of treatment.](/types/breast/treatment)
+
+## Managing Fatigue
+
+- **Fatigue after surgery.**Fatigue is common following surgery while your body is using energy to heal.
+- **Fatigue from radiation therapy.**Doctors don’t fully understand why radiation therapy causes fatigue.
+"""
+MARKUP_CASES = [
+    ("a card link across paragraphs leaves no bracket in the text", "["),
+    ("a card link across paragraphs leaves no link target in the text", "](/types/breast"),
+    ("a closing ** glued to the next word leaves no asterisks", "**"),
+]
+
+
+@pytest.mark.parametrize("name,leak", MARKUP_CASES, ids=[c[0] for c in MARKUP_CASES])
+def test_the_markdown_exports_markup_does_not_leak_into_the_text(name, leak):
+    assert leak not in body_text(md(CARDS_MD))
+
+
+def test_a_card_links_title_is_its_link_and_its_teaser_stays():
+    rec = md(CARDS_MD)
+    links = [lk.model_dump() for s in rec.sections for b in s.blocks for lk in b.links]
+    assert {"text": "Breast Cancer Stages", "url": "https://www.cancer.gov/types/breast/stages"} in links
+    assert "Learn about breast cancer stages and how they are determined." in body_text(rec)
+    assert "Fatigue after surgery. Fatigue is common" in body_text(rec)
