@@ -354,3 +354,16 @@ def test_a_card_links_title_is_its_link_and_its_teaser_stays():
     assert {"text": "Breast Cancer Stages", "url": "https://www.cancer.gov/types/breast/stages"} in links
     assert "Learn about breast cancer stages and how they are determined." in body_text(rec)
     assert "Fatigue after surgery. Fatigue is common" in body_text(rec)
+
+
+needs_pdq = pytest.mark.skipif(not (CORPUS / "pdq-xml").is_dir(), reason="shared corpus not present")
+
+
+@needs_pdq
+@pytest.mark.parametrize("name", ["SummaryEnglishHPWithReference62787.xml", "Summary62872.xml", "PDQ-summary.xml"])
+def test_every_section_of_a_real_pdq_xml_summary_with_markers_lists_its_citations(name):
+    import re
+
+    rec = real(CORPUS / "pdq-xml", name)
+    with_markers = [s for s in rec.sections if re.search(r"\[\d+", s.text)]
+    assert with_markers and all(s.citation_ids for s in with_markers)
