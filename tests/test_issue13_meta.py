@@ -367,3 +367,16 @@ def test_every_section_of_a_real_pdq_xml_summary_with_markers_lists_its_citation
     rec = real(CORPUS / "pdq-xml", name)
     with_markers = [s for s in rec.sections if re.search(r"\[\d+", s.text)]
     assert with_markers and all(s.citation_ids for s in with_markers)
+
+
+GLOSSARY_CASES = [
+    ("a glossary term whose every definition is for patients is for patients", "GT46332.xml", "patient"),
+    ("a glossary term with patient and health professional definitions names no single audience",
+     "Term-MultiDefinition-Eng-and-Spanish.xml", None),
+]
+
+
+@needs_pdq
+@pytest.mark.parametrize("name,file,want", GLOSSARY_CASES, ids=[c[0] for c in GLOSSARY_CASES])
+def test_a_pdq_glossary_terms_audience_is_what_its_definitions_say(name, file, want):
+    assert real(CORPUS / "pdq-xml", file).audience == want

@@ -112,7 +112,12 @@ def _metadata(root: etree._Element, md: dict[str, Any]) -> None:
     lang = _text(root.find("SummaryMetaData/SummaryLanguage")).lower()
     md["language"] = _LANG.get(lang, "en" if root.tag != "Summary" else None)
     audience = _text(root.find("SummaryMetaData/SummaryAudience")) or _text(root.find("DrugInfoMetaData/DrugInfoAudience"))
-    if audience.lower() in _AUDIENCE:
+    if not audience:
+        # glossary terms: each definition names its audience; one audience for all of them is the document's
+        named = {_AUDIENCE.get(_text(a).lower()) for a in root.iter("Audience")}
+        if len(named) == 1 and None not in named:
+            md["audience"] = named.pop()
+    elif audience.lower() in _AUDIENCE:
         md["audience"] = _AUDIENCE[audience.lower()]
     url_el = root.find("SummaryMetaData/SummaryURL")
     if url_el is None:
