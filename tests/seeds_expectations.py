@@ -97,7 +97,7 @@ SEED_EXPECTATIONS = {
             "dates.published": None,
             "language": "en",
             "audience": "patient",
-            "license": "public_domain",
+            "license.id": "public_domain",
             "cancer_types": ["leukemia"],
             "tags": ["treatment", "cancer-type"],
         },

@@ -42,6 +42,7 @@ from ingest.core.models import (
     SHA256,
     Citation,
     FigureBlock,
+    License,
     ListBlock,
     Notice,
     Record,
@@ -148,7 +149,7 @@ class Chunk(Strict):
     audience: Literal["patient", "health_professional", "general"] | None
     language: str = Field(pattern=r"^[a-z]{2,3}$")
     dates: ChunkDates
-    license: str | None
+    license: License | None
     ai_generated: bool
     notices: list[Notice] = Field(description="The record's notices; they apply to every passage")
 
@@ -403,7 +404,7 @@ def chunk_dicts(
         "audience": record.audience,
         "language": record.language,
         "dates": _dates(record).model_dump(mode="json"),
-        "license": record.license,
+        "license": record.license.model_dump(mode="json") if record.license is not None else None,
         "ai_generated": record.ai_generated,
         "notices": [n.model_dump(mode="json") for n in record.notices],
     }

@@ -39,6 +39,34 @@ _NCCN_FULL = re.compile(
 _NCCN_SHORT = re.compile(r"NCCN Guidelines for (?!Patients\b)(?P<abbr>[A-Z][A-Za-z]{1,5})\b")
 _NCCN_ANY = re.compile(r"\bNCCN Guidelines\b(?!\s+for\s+Patients\s*→)")
 _YEAR = re.compile(r"\b(19|20)\d{2}\b")
+# where a reference states its publication year: after a comma or semicolon, closing the imprint
+# ("J Eval Clin Pract 11 (1): 27-31, 2005.", "National Cancer Institute, 2010.", "Springer; 2017, pp 589–628")
+_PUB_YEAR = re.compile(r"[,;]\s*(?P<y>(?:19|20)\d{2})(?=\s*(?:[.,;:]|$))")
+_ACCESSED = re.compile(r"\b(?:Last )?accessed\b.*$", re.I)
+
+
+def publication_year(text: str) -> int | None:
+    """The year a reference was published: the last year closing an imprint (", 2010."), else the last
+    year in it; never a date it was last accessed, nor the first year of a range in its title.
+
+    >>> publication_year("Altekruse SF, et al.: SEER Cancer Statistics Review, 1975-2007. National Cancer Institute, "
+    ...                  "2010. Also available online. Last accessed April 24, 2025.")
+    2010
+    >>> publication_year("Johnson A: Breast cancer incidence. J Eval Clin Pract 11 (1): 27-31, 2005.")
+    2005
+    >>> publication_year("Breast. In: Amin MB, et al., eds.: AJCC Cancer Staging Manual. 8th ed. Springer; 2017, pp. 589–628.")
+    2017
+    >>> publication_year("Cancer Facts and Figures 2024. American Cancer Society, 2024. Last accessed January 16, 2025.")
+    2024
+    >>> publication_year("No year here") is None
+    True
+    """
+    body = _ACCESSED.sub("", text)
+    pub = list(_PUB_YEAR.finditer(body))
+    if pub:
+        return int(pub[-1]["y"])
+    years = list(_YEAR.finditer(body))
+    return int(years[-1].group(0)) if years else None
 
 
 @dataclass
@@ -149,10 +177,9 @@ class CitationFinder:
         if url is None and links:
             url = resolve(links[0].href, self.base_url)
         text = _REF_PUBMED_LABEL.sub("", text) or text
-        ym = _YEAR.search(text)
         key = f"pmid:{pmid}" if pmid else f"ref:{text.lower()}"
         return self.index.add(key, kind="reference", text=text, title=reference_title(text), url=url, pmid=pmid,
-                              year=int(ym.group(0)) if ym else None, origin=origin)
+                              year=publication_year(text), origin=origin)
 
     def add_publisher(self, text: str, pmid: str | None, origin: str) -> str:
         """The document's own citation ("PDQ® Adult Treatment Editorial Board. ... [PMID: 26389485]")."""

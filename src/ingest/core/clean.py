@@ -52,6 +52,9 @@ def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals
     cap = Captured()
     blocks = _split(blocks, [r for r in rules if r.action == "split"])
     line_rules = [r for r in rules if r.action not in ("split", "strip")]
+    if item_dates(blocks, line_rules):
+        # a listing: its "Posted:" lines date the items, not the page; they stay with the items' text
+        line_rules = [r for r in line_rules if not _is_date_capture(r)]
     strip_rules = [r for r in rules if r.action == "strip"]
     out: list[Block] = []
     i = 0
@@ -116,6 +119,30 @@ def apply_rules(blocks: list[Block], rules: tuple[Rule, ...], removals: Removals
             removals.add(rule.id, rule.kind, rule.reason, b.text)
             i = _drop_section(blocks, i, b.level, rule, line_rules, cap, removals)
     return out, cap
+
+
+def _is_date_capture(rule: Rule) -> bool:
+    return rule.action == "capture" and rule.field is not None and "(?P<date>" in rule.pattern
+
+
+def item_dates(blocks: list[Block], rules: list[Rule]) -> bool:
+    """Issue 13: whether the date lines the rules would capture date the items of a listing (a blog or
+    research listing with "Posted: …" under each teaser) rather than the page: one field read with
+    two or more different dates. The page then has no date of its own in its body."""
+    captures = [r for r in rules if _is_date_capture(r)]
+    if not captures:
+        return False
+    seen: dict[str, str] = {}
+    for b in blocks:
+        if b.kind != "paragraph":
+            continue
+        r, m = _match(b.text, captures, 0, b.kind)
+        if r is None or m is None or not r.field:
+            continue
+        value = clean_inline(m.group("date")).lower()
+        if seen.setdefault(r.field, value) != value:
+            return True
+    return False
 
 
 def _drop_section(

@@ -30,6 +30,7 @@ class InputMeta:
     fetched_at: str | None = None
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    status: int | None = None  # the HTTP status the fetcher recorded (sidecar ``status``), when known
 
     @staticmethod
     def from_sidecar(input: str, filename: str, sidecar: bytes | None) -> InputMeta:
@@ -69,7 +70,21 @@ class InputMeta:
             fetched_at=s("fetched_at"),
             content_type=s("content_type") or headers.get("content-type"),
             headers=headers,
+            status=_status(data.get("status")),
         )
+
+
+def _status(value: Any) -> int | None:
+    """The sidecar's HTTP status when it is one (an int or a string of three digits, 100-599), else None.
+
+    >>> [_status(v) for v in [404, "301", "ok", True, 42, None]]
+    [404, 301, None, None, None, None]
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and 100 <= value <= 599 else None
 
 
 def is_http_url(url: str) -> bool:

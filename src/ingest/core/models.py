@@ -48,6 +48,23 @@ class Dates(Strict):
     last_revised: DateValue | None = None
 
 
+class License(Strict):
+    """The terms the text may be reused under, and where that was read (issue 13)."""
+
+    id: str = Field(
+        min_length=1,
+        description="public_domain (e.g. NCI text, a US government work), copyrighted (e.g. ACS), or the "
+        "front matter's own value"
+    )
+    statement: str | None = Field(
+        default=None, description="The reuse or copyright statement: the page's own words when it states one"
+    )
+    source: str = Field(
+        description="Where it was read: page:<rule id> (the page's own statement), front_matter:license, "
+        "profile:<family> (the publisher's known terms)"
+    )
+
+
 class Notice(Strict):
     kind: Literal["disclaimer", "ai_disclosure", "syndication", "about"]
     text: str
@@ -197,7 +214,7 @@ class Record(Strict):
     audience: Literal["patient", "health_professional", "general"] | None
     cancer_types: list[str]
     tags: list[str]
-    license: str | None
+    license: License | None
     dates: Dates
     ai_generated: bool
     notices: list[Notice]

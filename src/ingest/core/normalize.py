@@ -22,6 +22,7 @@ is appended, in document order, to one :class:`~ingest.core.clean.Removals` and 
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -155,6 +156,7 @@ def normalize(raw: bytes, meta: InputMeta, *, max_input_bytes: int | None = None
     if max_input_bytes is not None and len(raw) > max_input_bytes:
         raise OversizeInput(f"the input is {len(raw)} bytes, over the {max_input_bytes}-byte cap")
     decoded = decode_input(raw, meta)  # 1
+    check_status(meta)
     loaded = load_document(decoded, detect(decoded, meta), meta)  # 2 (the family first)
     removals, repairs = Removals(), RepairLog()
     cleaned = apply_site_rules(loaded, removals)  # 3
@@ -189,6 +191,19 @@ def decode_input(raw: bytes, meta: InputMeta) -> Decoded:
     if fmt == "markdown":
         _check_markdown(text)
     return Decoded(text, fmt)
+
+
+def check_status(meta: InputMeta) -> None:
+    """Issue 13: the HTTP status the fetcher recorded is evidence too. A body served with an error
+    status (4xx, 5xx) or as a redirect (3xx but 304, which confirms the copy already held) is what the
+    server said instead of the page: an :class:`ErrorPage`, whatever its body looks like."""
+    status = meta.status
+    if status is None or 200 <= status < 300 or status == 304:
+        return
+    what = "a redirect to another address" if 300 <= status < 400 else "an error"
+    where = meta.headers.get("location")
+    raise ErrorPage(f"the input was served with HTTP status {status} ({what}, not the page itself)"
+                    + (f" [sidecar: status {status}, location {where[:80]!r}]" if where else f" [sidecar: status {status}]"))
 
 
 def input_format(meta: InputMeta, text: str) -> str:
@@ -457,15 +472,21 @@ def read_sections(loaded: Loaded, cap: Captured, blocks: list[Block], removals: 
     matter name. Raises when no section is left."""
     finder = CitationFinder(loaded.base_url, cap.guideline_lines)
     sections: list[dict[str, Any]] = []
-    for heading, level, path, sblocks, anchor in build_sections(blocks):
-        if heading and _REFERENCE_HEADING.fullmatch(heading) and _reference_blocks(sblocks, loaded.profile):
+    built = build_sections(blocks)
+    markers = _MarkerRefs(built, loaded.page_url, loaded.profile)
+    for heading, level, path, sblocks, anchor in built:
+        if _is_reference_list(heading, sblocks, loaded.profile):
             for b in sblocks:
-                for item, links in (_item_links(b) if b.kind == "list" else [(b.text, b.links)]):
+                for item, links in _reference_items(b):
                     finder.add_reference(item, links)
                     removals.add("citations.reference_list", "moved_to_citations", "reference list entry", item)
             continue
         cids: list[str] = []
         for b in sblocks:
+            for item, links in markers.take(b):
+                cid = finder.add_reference(item, links)
+                if cid not in cids:
+                    cids.append(cid)
             for cid in finder.scan(b, []):
                 if cid not in cids:
                     cids.append(cid)
@@ -497,6 +518,64 @@ def _reference_blocks(blocks: list[Block], profile: Profile) -> bool:
 _YEAR_IN_REFERENCE = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
+def _is_reference_list(heading: str | None, sblocks: list[Block], profile: Profile) -> bool:
+    return bool(heading and _REFERENCE_HEADING.fullmatch(heading) and _reference_blocks(sblocks, profile))
+
+
+def _reference_items(b: Block) -> list[tuple[str, list]]:
+    """The references of one block of a reference list: a list's items, or a paragraph (one per reference)."""
+    return _item_links(b) if b.kind == "list" else [(b.text, b.links)]
+
+
+_CIT_MARKER = re.compile(r"#(?:cit/)?section_(?P<k>\d+)\.(?P<n>\d+)")
+
+
+class _MarkerRefs:
+    """Issue 13: PDQ in-text citation markers (``[<a href="#cit/section_1.2">2</a>]``, in HTML and the
+    Markdown export alike) tied to their references. PDQ numbers its references per top-level
+    section: ``section_K.N`` is the N-th entry of the reference list of the top-level section whose
+    markers say K (the K in the id skips the sections without references, so it is read off the
+    markers, not counted). A marker resolved keeps its place in the text ("[2]") and its link, made
+    absolute against the page URL (the reference's anchor on the page); the section lists the
+    citation's id. A marker with no reference to go to is left as it was."""
+
+    def __init__(self, built: list[tuple[str | None, int, list[str], list[Block], str | None]], page_url: str | None,
+                 profile: Profile):
+        self.page_url = page_url
+        self.refs: dict[int, list[tuple[str, list]]] = {}  # top-level section number -> its references
+        self.where: dict[int, int] = {}  # K (as the markers say) -> top-level section number
+        group = 0
+        for heading, level, _path, sblocks, _anchor in built:
+            if heading is not None and 0 < level <= 2:
+                group += 1
+            if _is_reference_list(heading, sblocks, profile):
+                for b in sblocks:
+                    self.refs.setdefault(group, []).extend(_reference_items(b))
+                continue
+            for b in sblocks:
+                for lk in b.links:
+                    m = _CIT_MARKER.fullmatch(lk.href.strip())
+                    if m:
+                        self.where.setdefault(int(m["k"]), group)
+
+    def take(self, b: Block) -> list[tuple[str, list]]:
+        """The references ``b``'s markers cite, in order; their links made absolute."""
+        out: list[tuple[str, list]] = []
+        if not self.refs:
+            return out
+        for lk in b.links:
+            m = _CIT_MARKER.fullmatch(lk.href.strip())
+            if not m:
+                continue
+            refs = self.refs.get(self.where.get(int(m["k"]), -1), [])
+            n = int(m["n"])
+            if 1 <= n <= len(refs):
+                out.append(refs[n - 1])
+                if self.page_url:
+                    lk.href = self.page_url + lk.href.strip()
+        return out
+
+
 def _item_links(b: Block) -> list[tuple[str, list]]:
     """Each list item with its own links. The list's links are in document order, so they are dealt
     out item by item (a link whose words are not in the current item belongs to a later one): "Available
@@ -526,9 +605,10 @@ def _item_links(b: Block) -> list[tuple[str, list]]:
 def describe(loaded: Loaded, cap: Captured, meta: InputMeta, title: str, blocks: list[Block]) -> About:
     """Dates, language, audience, cancer types, publisher, notices and the rest of the front matter."""
     front, md, profile = loaded.front, loaded.metadata, loaded.profile
-    dates = _dates(front, md, cap, profile.unlabelled_time)
+    dates = _dates(front, md, cap, profile.unlabelled_time, _heading_dates(blocks, profile))
     language, language_source = _language(front, md, meta, blocks, title)
-    audience = _audience(front, md, profile, loaded.page_url)
+    h1s = [b.text for b in loaded.blocks[:50] if b.kind == "heading" and b.level == 1 and b.text]
+    audience = _audience(front, md, profile, loaded.page_url, [title, *h1s])
     topic_texts = [title, *cap.crumbs, *(x for x in [cap.topic, cap.header_topic] if x)]
     ctypes = list(dict.fromkeys(_fm_list(front, "cancerTypes") + _fm_list(front, "cancer_types")))
     for c in cancer_types(topic_texts):
@@ -555,7 +635,7 @@ def describe(loaded: Loaded, cap: Captured, meta: InputMeta, title: str, blocks:
         audience=audience,
         cancer_types=ctypes,
         tags=_fm_list(front, "tags"),
-        license=_fm_str(front, "license"),
+        license=_license(loaded.text, front, profile),
         dates=dates,
         ai_generated=profile.ai_generated,
         notices=[{"kind": k, "text": t} for k, t in dict.fromkeys([*cap.notices, *(md.get("notices") or [])])],
@@ -569,7 +649,39 @@ def describe(loaded: Loaded, cap: Captured, meta: InputMeta, title: str, blocks:
     )
 
 
-def _dates(front: dict, md: dict, cap, unlabelled: str | None = None) -> dict:
+def _license(text: str, front: dict, profile: Profile) -> dict[str, str | None] | None:
+    """Issue 13: the reuse terms, with where they were read: the page's own statement (the profile's
+    ``page_statements``), else the exporter's front matter ``license``, else the publisher's known terms."""
+    terms = profile.license
+    fm = _fm_str(front, "license")
+    if terms is not None:
+        for rule_id, pattern in terms.page_statements:
+            m = re.search(pattern, text[:2_000_000], re.I)
+            if m:
+                statement = clean_inline(html.unescape(re.sub(r"<[^>]*>", " ", m.group(0))))
+                return {"id": terms.id, "statement": statement, "source": f"page:{rule_id}"}
+    if fm:
+        return {"id": fm, "statement": terms.statement if terms is not None and fm == terms.id else None,
+                "source": "front_matter:license"}
+    if terms is not None:
+        return {"id": terms.id, "statement": terms.statement, "source": f"profile:{profile.family}"}
+    return None
+
+
+def _heading_dates(blocks: list[Block], profile: Profile) -> list[tuple[str, str, str]]:
+    """``(field, raw, source)`` for each date a heading states (:attr:`Profile.heading_dates`)."""
+    out = []
+    for rule_id, pattern, field in profile.heading_dates:
+        rx = re.compile(pattern, re.I)
+        for b in blocks:
+            if b.kind == "heading" and (m := rx.fullmatch(b.text.strip())):
+                out.append((field, m.group("date"), f"heading:{rule_id}"))
+                break
+    return out
+
+
+def _dates(front: dict, md: dict, cap, unlabelled: str | None = None,
+           heading: list[tuple[str, str, str]] | None = None) -> dict:
     out: dict[str, dict | None] = {"published": None, "last_reviewed": None, "last_revised": None}
 
     def put(field: str, raw: Any, source: str) -> None:
@@ -586,11 +698,22 @@ def _dates(front: dict, md: dict, cap, unlabelled: str | None = None) -> dict:
         put(field, raw, f"body:{rule_id}")
     for field, raw, source in md.get("dates", []) or []:  # dates the document states in its own structure
         put(field, raw, source)
+    for field, raw, source in heading or []:
+        put(field, raw, source)
+    times = []
     for t in md.get("time", []) or []:
         label = str(t.get("label", "")).lower().rstrip(":").strip()
         field = _TIME_LABELS.get(label) if label else unlabelled
         if field:
-            put(field, t.get("datetime") or t.get("text"), f"html_time:{label or 'unlabelled'}")
+            times.append((field, t.get("datetime") or t.get("text"), f"html_time:{label or 'unlabelled'}"))
+    # issue 13: one field dated twice over (a blog or research listing: a <time> under each teaser) dates
+    # the items, not the page; the dates stay in the items' text
+    by_field: dict[str, set] = {}
+    for field, raw, _src in times:
+        by_field.setdefault(field, set()).add(parse_date(str(raw)) if raw else None)
+    if not any(len(v) > 1 for v in by_field.values()):
+        for field, raw, src in times:
+            put(field, raw, src)
     meta = md.get("html_meta", {}) or {}
     for key, field in _META_DATES.items():
         if meta.get(key):
@@ -615,15 +738,26 @@ def _language(front: dict, md: dict, meta: InputMeta, blocks: list[Block], title
     return detect_language(body), "detected"
 
 
-def _audience(front: dict, md: dict, profile: Profile, url: str | None) -> str | None:
-    v = _fm_str(front, "audienceLevel", "audience") or md.get("audience")
-    if v and v.lower() in _AUDIENCE:
-        return _AUDIENCE[v.lower()]
+def _audience(front: dict, md: dict, profile: Profile, url: str | None, headings: list[str]) -> str | None:
+    """Who the document is written for, from what it says about itself first (issue 13): the document's
+    own field (PDQ XML), the page's ``dcterms.audience``, the version its title or H1 names ("…–Health
+    Professional Version"), its URL (``/hp/``); only then an exporter's front matter (which says
+    ``audienceLevel: patient`` on health-professional pages too), then the profile's default."""
+    meta = md.get("html_meta", {}) or {}
+    for v in (md.get("audience"), meta.get("dcterms.audience")):
+        if isinstance(v, str) and v.strip().lower() in _AUDIENCE:
+            return _AUDIENCE[v.strip().lower()]
+    for pattern, audience in profile.audience_by_heading:
+        if any(re.search(pattern, h, re.I) for h in headings):
+            return audience
     if url:
         path = urlsplit(url).path
         for pattern, audience in profile.audience_by_url:
             if re.search(pattern, path):
                 return audience
+    v = _fm_str(front, "audienceLevel", "audience")
+    if v and v.lower() in _AUDIENCE:
+        return _AUDIENCE[v.lower()]
     return profile.audience
 
 

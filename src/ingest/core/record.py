@@ -165,7 +165,7 @@ class About:
     audience: str | None
     cancer_types: list[str]
     tags: list[str]
-    license: str | None
+    license: dict[str, str | None] | None  # id, statement, source
     dates: dict[str, dict[str, str] | None]  # published, last_reviewed, last_revised
     ai_generated: bool
     notices: list[dict[str, str]]

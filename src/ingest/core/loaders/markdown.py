@@ -101,9 +101,54 @@ def strip_unsafe_links(text: str) -> str:
     return "".join(out)
 
 
+# issue 13: a card link of the cancer.gov Markdown export spans paragraphs ("- [![img](src)", blank line,
+# "Title", blank line, "Teaser.](/url)"): CommonMark cannot parse a link across a blank line, so "[",
+# "](/news-events/...)" leaked into the text. The body holds no bracket (bounded: no backtracking blow-up).
+_CARD_LINK = re.compile(
+    r"^(?P<lead>[ \t]*(?:[-*+][ \t]+)?)\[(?P<img>!\[[^\]\n]{0,2000}\]\([^)\n]{0,2000}\))?[ \t]*\n[ \t]*\n"
+    r"(?P<body>[^\[\]]{1,3000})\]\((?P<url>[^)\s]{1,2000})\)",
+    re.M,
+)
+# "**Fatigue after surgery.**Fatigue is common": the export dropped the space after a closing "**" that
+# follows punctuation, so CommonMark does not close the emphasis and "**" leaked into the text
+_GLUED_STRONG = re.compile(r"(?<![*\w])(\*\*(?=\S)[^*\n]{1,300}?[.:!?,;])\*\*(?=\w)")
+
+
+def _card_link(m: re.Match[str]) -> str:
+    lead, url = m["lead"], m["url"]
+    indent = " " * len(lead)
+    parts = [clean_inline(p) for p in re.split(r"\n[ \t]*\n", m["body"]) if clean_inline(p)]
+    if not parts:
+        return m.group(0)
+    out = [f"{lead}{m['img']}"] if m["img"] else []
+    first = f"[{parts[0]}]({url})"
+    out.append(first if not out else indent + first)
+    if m["img"] is None:
+        out[0] = lead + first
+    out.extend(indent + p for p in parts[1:])
+    return "\n\n".join(out)
+
+
+def repair_export_markup(body: str) -> str:
+    r"""Markup of the cancer.gov Markdown export that CommonMark reads as literal text, made parseable:
+    card links across paragraphs become a link on their first paragraph (the title) with the rest
+    under it in the same list item; a closing ``**`` glued to the next word gets its space.
+
+    >>> repair_export_markup("- [![Photo](/a.jpg)\n\nBreast Cancer Stages\n\nLearn about stages.](/types/breast/stages)")
+    '- ![Photo](/a.jpg)\n\n  [Breast Cancer Stages](/types/breast/stages)\n\n  Learn about stages.'
+    >>> repair_export_markup("- **Fatigue after surgery.**Fatigue is common")
+    '- **Fatigue after surgery.** Fatigue is common'
+    """
+    if "](" in body and "\n\n" in body:
+        body = _CARD_LINK.sub(_card_link, body)
+    if "**" in body:
+        body = _GLUED_STRONG.sub(r"\1** ", body)
+    return body
+
+
 def load_markdown(text: str) -> LoadedDocument:
     front, body = split_front_matter(text)
-    body = strip_unsafe_links(_DANGEROUS_HTML.sub(" ", body))
+    body = repair_export_markup(strip_unsafe_links(_DANGEROUS_HTML.sub(" ", body)))
     tokens = _MD.parse(body)
     blocks: list[Block] = []
     lst: Block | None = None  # outermost open list

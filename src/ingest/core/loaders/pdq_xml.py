@@ -112,7 +112,12 @@ def _metadata(root: etree._Element, md: dict[str, Any]) -> None:
     lang = _text(root.find("SummaryMetaData/SummaryLanguage")).lower()
     md["language"] = _LANG.get(lang, "en" if root.tag != "Summary" else None)
     audience = _text(root.find("SummaryMetaData/SummaryAudience")) or _text(root.find("DrugInfoMetaData/DrugInfoAudience"))
-    if audience.lower() in _AUDIENCE:
+    if not audience:
+        # glossary terms: each definition names its audience; one audience for all of them is the document's
+        named = {_AUDIENCE.get(_text(a).lower()) for a in root.iter("Audience")}
+        if len(named) == 1 and None not in named:
+            md["audience"] = named.pop()
+    elif audience.lower() in _AUDIENCE:
         md["audience"] = _AUDIENCE[audience.lower()]
     url_el = root.find("SummaryMetaData/SummaryURL")
     if url_el is None:
@@ -174,9 +179,21 @@ def _references_to_lists(root: etree._Element) -> None:
         parent.remove(rs)
         parent.insert(idx, ol)
         parent.insert(idx, head)
+    # issue 13: "[n]" links to the n-th reference of its top-level section, as cancer.gov's pages do
+    # ("#cit/section_K.N"): the normalizer ties the marker to that reference
+    top_sections = [s for s in root if s.tag == "SummarySection"]  # held: lxml proxies keep their identity
+    tops = {id(s): k for k, s in enumerate(top_sections, 1)}
     for ref in list(root.iter("Reference")):
         span = etree.Element("span")
-        span.text = f"[{ref.get('refidx', '')}]"
+        idx = ref.get("refidx", "")
+        top = next((tops[id(a)] for a in ref.iterancestors("SummarySection") if id(a) in tops), None)
+        if top is not None and idx.isdigit():
+            span.text = "["
+            a = etree.SubElement(span, "a", href=f"#cit/section_{top}.{idx}")
+            a.text = idx
+            a.tail = "]"
+        else:
+            span.text = f"[{idx}]"
         span.tail = ref.tail
         ref.getparent().replace(ref, span)
 

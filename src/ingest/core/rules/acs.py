@@ -14,7 +14,7 @@ No real cancer.org HTML is in the corpus: the HTML side was checked on the hand-
 
 from __future__ import annotations
 
-from ingest.core.rules.base import DATE_ANY, HtmlDrop, Profile, Rule, Signal
+from ingest.core.rules.base import DATE_ANY, HtmlDrop, LicenseTerms, Profile, Rule, Signal
 
 # Pieces of the donation banner ("LIMITED OFFER: 3X Match! Give today and make a world of difference.")
 # and the donation box ("Your gift is 100% tax deductible"); a block made only of these is chrome.
@@ -35,6 +35,16 @@ _HELP = (
 _LANG = r"(?:Español|English|PDFs by language|Other languages|Ver en español|En español|Ver en inglés)"
 
 PROFILE = Profile(
+    license=LicenseTerms(
+        "copyrighted",
+        "© American Cancer Society, Inc. All rights reserved: reuse needs the Society's permission",
+        "cancer.org text is the American Cancer Society's copyright (its pages and handouts say \"© <year> "
+        "American Cancer Society, Inc.\")",
+        page_statements=(
+            ("acs.license.copyright", r"(?:©|&copy;|&#169;)\s*\d{4},?\s*(?:American Cancer Society|Sociedad Americana Contra el Cáncer),?"
+                                      r"\s*Inc\.?(?:\s*(?:All rights reserved|Todos los derechos reservados)\.?)?"),
+        ),
+    ),
     family="acs",
     publisher="American Cancer Society",
     kind="web_page",

@@ -107,6 +107,18 @@ class PageCheck:
 
 
 @dataclass(frozen=True)
+class LicenseTerms:
+    """A publisher's reuse terms (issue 13): the licence ``id`` and ``statement`` every page of the family
+    gets, and ``page_statements`` (``(rule id, regex)``) the page's own reuse or copyright statement is
+    read by, searched in the decoded input: when one matches, its words are the statement."""
+
+    id: str
+    statement: str
+    reason: str
+    page_statements: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Signal:
     """Evidence that a document belongs to a family: ``where`` is text, url or front_matter."""
 
@@ -150,6 +162,7 @@ class Profile:
     title_suffixes: tuple[str, ...] = ()
     audience: Literal["patient", "health_professional", "general"] | None = None
     audience_by_url: tuple[tuple[str, str], ...] = ()  # (regex on URL path, audience)
+    audience_by_heading: tuple[tuple[str, str], ...] = ()  # (regex searched in the title / an H1, audience)
     ai_generated: bool = False
     grounded_in: str | None = None
     base_url: str | None = None  # resolves relative links when the page URL is unknown
@@ -157,6 +170,10 @@ class Profile:
     html_drops: tuple[HtmlDrop, ...] = ()  # removed inside the zone, each logged
     html_keep: tuple[HtmlKeep, ...] = ()  # not chrome although their tag says so
     error_pages: tuple[PageCheck, ...] = ()  # error/redirect pages: quarantined, never published
+    # (rule id, regex with a ``date`` group fullmatched against a heading, date field): dates a document
+    # states in a heading (PDQ: "Latest Updates to This Summary (01/19/2024)"); the heading stays
+    heading_dates: tuple[tuple[str, str, str], ...] = ()
+    license: LicenseTerms | None = None  # the publisher's reuse terms (None: not known)
     unlabelled_time: str | None = None  # the date field a <time> without a label gives (blog post dates)
     promote_headings: bool = True  # guess headings in plain text (no markup to say so)
     # a "References" section whose paragraphs are each one reference (cancer.org lists them as <p>,

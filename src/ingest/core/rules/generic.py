@@ -42,6 +42,21 @@ PROFILE = Profile(
             max_chars=200,
         ),
         PageCheck(
+            # issue 13: the Drupal/Symfony redirect body ("Redirecting to https://…", its link text the whole
+            # target URL, so longer than any max_chars): a title that is nothing but "Redirecting to <URL>"
+            "generic.redirecting_to_url", "title", r"\s*Redirecting to\s+(https?:)?//\S+\s*",
+            "redirect page (title \"Redirecting to <URL>\", a 301 body): it only points to another address, which "
+            "must be fetched instead",
+        ),
+        PageCheck(
+            # issue 13: the CDN's own error body (Akamai: title "Error", "Reference #221.d7c3…"), served for
+            # a 404 or a 503 from the origin
+            "generic.cdn_error_page", "text", r"An error occurred while processing your request\.",
+            "CDN error page (\"An error occurred while processing your request.\" and a reference number): the "
+            "server sent an error instead of the page",
+            max_chars=300,
+        ),
+        PageCheck(
             "generic.not_found_page", "title", r"\s*((Error )?404\b.*|(Page )?Not Found\b.*|.*\bPage Not Found\b.*|"
             r"403 Forbidden|Access Denied|Service Unavailable|50[234]\b.*|Error)",
             "error page (\"Page Not Found\"): the requested page does not exist",

@@ -11,7 +11,16 @@ disclaimer ``<aside>`` are not chrome; every other chrome element inside the zon
 
 from __future__ import annotations
 
-from ingest.core.rules.base import DATE_ANY, HtmlDrop, HtmlKeep, PageCheck, Profile, Rule, Signal
+from ingest.core.rules.base import (
+    DATE_ANY,
+    HtmlDrop,
+    HtmlKeep,
+    LicenseTerms,
+    PageCheck,
+    Profile,
+    Rule,
+    Signal,
+)
 
 
 def _has_class(name: str) -> str:
@@ -32,9 +41,28 @@ PROFILE = Profile(
     publisher="National Cancer Institute",
     kind="web_page",
     audience=None,  # front matter or URL says (patient vs. health professional versions)
-    audience_by_url=((r"/patient/", "patient"), (r"/hp/", "health_professional")),
+    audience_by_url=((r"/patient/", "patient"), (r"/hp/", "health_professional"), (r"-hp-pdq$", "health_professional")),
+    # PDQ summaries name their version in the H1: "Breast Cancer Treatment (PDQ®)–Health Professional Version"
+    # (the Markdown export's front matter says "audienceLevel: patient" on these pages too: the page wins)
+    audience_by_heading=((r"[–—-]\s*Health Professional Version\s*$", "health_professional"),
+                         (r"[–—-]\s*Patient Version\s*$", "patient")),
     base_url="https://www.cancer.gov",
     title_suffixes=(r"\s+-\s+(NCI|National Cancer Institute)\s*$",),
+    # PDQ health-professional summaries: the changes section's heading dates the summary's last revision
+    heading_dates=(("nci.pdq_latest_updates", r"Latest Updates to This Summary\s*\((?P<date>\d{1,2}/\d{1,2}/\d{4})\)",
+                    "last_revised"),),
+    license=LicenseTerms(
+        "public_domain",
+        "NCI text is a U.S. government work in the public domain; reuse of NCI information: "
+        "https://www.cancer.gov/policies/copyright-reuse (some images are copyrighted and licensed to NCI only)",
+        "cancer.gov: \"Reuse of NCI Information\" (/policies/copyright-reuse); every page links it",
+        page_statements=(
+            # PDQ summaries, "Permission to Use This Summary"
+            ("nci.license.pdq", r"The content of PDQ documents can be used freely as text\.[^.]{0,300}\."),
+            # every other page: the syndication notice (also removed from the body as boilerplate)
+            ("nci.license.reuse", r"If you would like to reproduce some or all of this content, see[^.]{0,300}\."),
+        ),
+    ),
     unlabelled_time="published",  # cancer.gov blog posts: "<time>March 5, 2024</time>, by Carmen Phillips"
     html_zones=("article", "#cgvBody", "main", "[role=main]", "#main-content"),
     html_drops=(
