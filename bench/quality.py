@@ -2,9 +2,11 @@
 
     python -m bench.quality [--corpus ../shared/corpus] [--limit N]      (make quality)
 
-1. Generic benchmarks with ground truth (article-extraction-benchmark, WCXB health pages): token
-   precision, recall and F1 of the extracted body text against the ground-truth body (bag of
-   lower-cased word tokens; mean over pages).
+1. Generic benchmarks with ground truth (article-extraction-benchmark, WCXB health pages, the 250
+   WCXB dev-more pages of every page type): word-level precision, recall and F1 of the extracted
+   body text against the ground-truth body, and the share of WCXB's with/without snippets found,
+   as WCXB's ``evaluate.py`` scores them (``\\w+`` tokens, lower-cased; means over pages), per page
+   type. The ground truth is read by this scorer only, never by the pipeline.
 2. cancer.gov HTML/Markdown pages and ACS handouts: the with/without snippet checks of
    ``tests/snippets_cancer_gov.py`` (sentences that must be kept, chrome that must be gone). For a
    page the pipeline must quarantine (JavaScript shells, error pages) every "without" snippet must be
@@ -23,6 +25,7 @@ import re
 import sys
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,12 +44,26 @@ def tokens(text: str) -> Counter:
 
 
 def prf(pred: str, truth: str) -> tuple[float, float, float]:
+    """Word-level precision, recall, F1 as the WCXB repo's ``evaluate.py`` computes them (``\\w+``
+    tokens, lower-cased, multiset overlap; an empty truth scores 1 for an empty prediction)."""
     p, t = tokens(pred), tokens(truth)
+    if not t:
+        return (1.0, 1.0, 1.0) if not p else (0.0, 0.0, 0.0)
+    if not p:
+        return 0.0, 0.0, 0.0
     overlap = sum((p & t).values())
-    precision = overlap / sum(p.values()) if p else 0.0
-    recall = overlap / sum(t.values()) if t else 0.0
+    precision = overlap / sum(p.values())
+    recall = overlap / sum(t.values())
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+def snippet_rate(text: str, snippets: list[str]) -> float:
+    """WCXB's snippet check: the share of ``snippets`` found in ``text`` (case-insensitive); 1 if none."""
+    if not snippets:
+        return 1.0
+    low = (text or "").lower()
+    return sum(1 for s in snippets if s.lower() in low) / len(snippets)
 
 
 # ----------------------------------------------------------------------------------------- extractors
@@ -98,9 +115,27 @@ def readability_available() -> bool:
 
 
 # ----------------------------------------------------------------------------------------- benchmarks
-def generic_pages(corpus: Path, limit: int | None) -> dict[str, list[tuple[str, str, str]]]:
-    """{benchmark: [(name, html, truth, url)]}"""
-    out: dict[str, list] = {}
+@dataclass(frozen=True)
+class Page:
+    name: str
+    html: str
+    truth: str
+    url: str | None
+    page_type: str = "article"
+    with_: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+
+
+def _wcxb_page_type(gt: dict) -> str:
+    """The page type as WCXB's ``evaluate.py`` reads it (``category`` is ``collection``)."""
+    pt = (gt.get("_internal") or {}).get("page_type", {})
+    pt = pt.get("primary", "article") if isinstance(pt, dict) else (pt if isinstance(pt, str) else "article")
+    return "collection" if pt == "category" else pt
+
+
+def generic_pages(corpus: Path, limit: int | None) -> dict[str, list[Page]]:
+    """{benchmark: pages}. The ground truth is read here, by the scorer only, never by the pipeline."""
+    out: dict[str, list[Page]] = {}
     aeb = corpus / "article-extraction-benchmark"
     if aeb.is_dir():
         truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
@@ -108,38 +143,48 @@ def generic_pages(corpus: Path, limit: int | None) -> dict[str, list[tuple[str, 
         for item_id in sorted(truth)[:limit]:
             f = aeb / "html" / f"{item_id}.html.gz"
             if f.is_file():
-                items.append((f"{item_id}.html", gzip.decompress(f.read_bytes()).decode("utf-8", "replace"),
-                              truth[item_id]["articleBody"], truth[item_id].get("url")))
+                items.append(Page(f"{item_id}.html", gzip.decompress(f.read_bytes()).decode("utf-8", "replace"),
+                                  truth[item_id]["articleBody"], truth[item_id].get("url")))
         out["article-extraction-benchmark"] = items
-    wcxb = corpus / "wcxb-health"
-    if wcxb.is_dir():
+    for folder, label in (("wcxb-health", "WCXB health"), ("wcxb-dev-more", "WCXB dev-more")):
+        wcxb = corpus / folder
+        if not wcxb.is_dir():
+            continue
         items = []
         for g in sorted((wcxb / "ground-truth").glob("*.json"))[:limit]:
-            gt = json.loads(g.read_text(encoding="utf-8"))
+            data = json.loads(g.read_text(encoding="utf-8"))
+            gt = data.get("ground_truth") or {}
             f = wcxb / "html" / f"{g.stem}.html.gz"
             if f.is_file():
-                body = gt.get("main_content") or gt.get("ground_truth", {}).get("main_content") or ""
-                items.append((f"{g.stem}.html", gzip.decompress(f.read_bytes()).decode("utf-8", "replace"), body,
-                              gt.get("url")))
-        out["WCXB health"] = items
+                items.append(Page(f"{g.stem}.html", gzip.decompress(f.read_bytes()).decode("utf-8", "replace"),
+                                  gt.get("main_content") or data.get("main_content") or "", data.get("url"),
+                                  _wcxb_page_type(data), tuple(gt.get("with") or ()), tuple(gt.get("without") or ())))
+        out[label] = items
     return out
 
 
-def score_generic(pages: list, with_readability: bool) -> dict[str, tuple[float, float, float]]:
-    sums: dict[str, list[float]] = {}
-    for name, html, truth, url in pages:
+#: page-type order of WCXB's evaluate.py
+PAGE_TYPES = ("article", "forum", "product", "collection", "listing", "documentation", "service")
+
+
+def score_generic(pages: list[Page], with_readability: bool) -> dict[str, dict[str, list[float]]]:
+    """{page type or "all": {extractor: [P, R, F1, with, without, pages]}} (means over the pages)."""
+    sums: dict[str, dict[str, list[float]]] = {}
+    for page in pages:
         preds = {
-            "pipeline": pipeline_text(html.encode("utf-8"), name, url=url) or "",
-            "trafilatura": trafilatura_text(html),
+            "pipeline": pipeline_text(page.html.encode("utf-8"), page.name, url=page.url) or "",
+            "trafilatura": trafilatura_text(page.html),
         }
         if with_readability:
-            preds["readability-lxml"] = readability_text(html) or ""
+            preds["readability-lxml"] = readability_text(page.html) or ""
         for k, pred in preds.items():
-            acc = sums.setdefault(k, [0.0, 0.0, 0.0])
-            for i, v in enumerate(prf(pred, truth)):
-                acc[i] += v
-    n = max(1, len(pages))
-    return {k: (v[0] / n, v[1] / n, v[2] / n) for k, v in sums.items()}
+            values = (*prf(pred, page.truth), snippet_rate(pred, list(page.with_)), snippet_rate(pred, list(page.without)))
+            for group in (page.page_type, "all"):
+                acc = sums.setdefault(group, {}).setdefault(k, [0.0] * 6)
+                for i, v in enumerate(values):
+                    acc[i] += v
+                acc[5] += 1
+    return {g: {k: [x / v[5] for x in v[:5]] + [v[5]] for k, v in by.items()} for g, by in sums.items()}
 
 
 def snippet_cases(corpus: Path) -> list[tuple[str, str, Path, dict, dict]]:
@@ -201,12 +246,35 @@ def main(argv: list[str] | None = None) -> int:
     with_readability = readability_available()
     extractors = ["pipeline", "trafilatura"] + (["readability-lxml"] if with_readability else [])
 
-    print("| benchmark | pages | " + " | ".join(f"{e} P / R / F1" for e in extractors) + " |")
-    print("|---|---|" + "---|" * len(extractors))
+    print("Word-level precision / recall / **F1** (WCXB evaluate.py) and the with / without snippet rates "
+          "(WCXB only; without: lower is better), per page type")
+    print()
+    print("| benchmark | page type | pages | " + " | ".join(f"{e} P / R / F1 / with / without" for e in extractors)
+          + " |")
+    print("|---|---|---|" + "---|" * len(extractors))
     for bench, pages in generic_pages(args.corpus, args.limit).items():
         res = score_generic(pages, with_readability)
-        cells = [f"{res[e][0]:.3f} / {res[e][1]:.3f} / **{res[e][2]:.3f}**" if e in res else "–" for e in extractors]
-        print(f"| {bench} | {len(pages)} | " + " | ".join(cells) + " |")
+        snippets = any(p.with_ or p.without for p in pages)
+        groups = [t for t in PAGE_TYPES if t in res] + sorted(g for g in res if g not in PAGE_TYPES and g != "all")
+        if len(groups) > 1 or "all" not in res:
+            groups.append("all")
+        else:
+            groups = ["all"]
+        for group in groups:
+            cells = []
+            for e in extractors:
+                v = res.get(group, {}).get(e)
+                if v is None:
+                    cells.append("–")
+                    continue
+                cell = f"{v[0]:.3f} / {v[1]:.3f} / **{v[2]:.3f}**"
+                cells.append(cell + (f" / {v[3]:.2f} / {v[4]:.2f}" if snippets else ""))
+            n = int(next(iter(res[group].values()))[5])
+            label = f"**{group}**" if group == "all" else group
+            print(f"| {bench} | {label} | {n} | " + " | ".join(cells) + " |")
+    if not with_readability:
+        print()
+        print("readability-lxml: not installed")
     print()
     print("| snippet checks | pages | " + " | ".join(f"{e}: kept / chrome gone" for e in extractors) + " |")
     print("|---|---|" + "---|" * len(extractors))

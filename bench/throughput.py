@@ -2,6 +2,7 @@
 
     python -m bench.throughput [--copies 5] [--repeat 3] [--workers N] [--profile]     (make bench)
     python -m bench.throughput --scale 5,10,20       (peak RSS as the corpus grows)
+    python -m bench.throughput --generic [--repeat 3]    (only the generic path's CPU per page)
 
 1. Builds a corpus from the real cancer.gov pages in ``../shared/corpus/cancer-gov-html``: every
    page ``--copies`` times, each copy with a ``<file>.meta.json`` sidecar giving it its own URL
@@ -20,6 +21,11 @@
 3. Prints a table (best wall time, median and spread over the repeats, pages/s, MB/s, peak RSS, and
    the ratios to trafilatura and to the first run) with the machine and the date: the README's
    "Throughput" section.
+
+4. The generic path (issue 14): CPU per page of ``load_html_generic`` and of the whole in-process
+   pipeline vs bare ``trafilatura.extract`` (defaults) on the WCXB pages (``../shared/corpus/
+   wcxb-dev-more`` and ``wcxb-health``: pages without a site profile), page by page in one process,
+   the best of ``--repeat`` for each (``--no-generic`` skips it).
 
 ``--profile`` also runs pyinstrument over the in-process pipeline (no Prefect) on the same corpus
 and prints where the time goes. The machine has other load on it? Run with ``--repeat 5`` and read
@@ -315,6 +321,67 @@ def scale(args: argparse.Namespace, env: dict[str, str], work: Path, copies: lis
 # --------------------------------------------------------------------------- main
 
 
+GENERIC_SCRIPT = """
+import gzip, sys, time, warnings, logging
+from pathlib import Path
+warnings.filterwarnings("ignore"); logging.disable(logging.WARNING)
+import trafilatura
+from ingest.core.inputs import InputMeta
+from ingest.core.pipeline import Published, process
+from ingest.core.loaders.html import load_html_generic
+pages = []
+for folder in sys.argv[2:]:
+    for f in sorted(Path(folder, "html").glob("*.html.gz")):
+        pages.append((f.name, gzip.decompress(f.read_bytes())))
+repeat = int(sys.argv[1])
+warm = pages[0][1]
+trafilatura.extract(warm.decode("utf-8", "replace")); process(warm, InputMeta(input="w", filename="w.html"))
+best = {}
+for _ in range(repeat):
+    for name, raw in pages:
+        html = raw.decode("utf-8", "replace")
+        t0 = time.process_time(); trafilatura.extract(html)
+        t1 = time.process_time(); load_html_generic(html)
+        t2 = time.process_time(); out = process(raw, InputMeta(input=name, filename=name[:-3]))
+        t3 = time.process_time()
+        b = best.setdefault(name, [1e9, 1e9, 1e9, isinstance(out, Published)])
+        b[0] = min(b[0], t1 - t0); b[1] = min(b[1], t2 - t1); b[2] = min(b[2], t3 - t2)
+for name, b in best.items():
+    print(name, b[0], b[1], b[2], int(b[3]))
+"""
+
+
+def generic_cpu(env: dict[str, str], folders: list[Path], repeat: int) -> None:
+    """Per-page CPU of the generic path (pages without a site profile: the WCXB pages) vs bare
+    ``trafilatura.extract`` with its defaults, in one process, page by page (the best of ``repeat``
+    for each page): the loader alone (``load_html_generic``) and the whole in-process pipeline
+    (``process``: loader, rules, record, validation)."""
+    folders = [f for f in folders if (f / "html").is_dir()]
+    if not folders:
+        print("generic path: no WCXB pages found", file=sys.stderr)
+        return
+    env = {**env, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    out = subprocess.run([sys.executable, "-c", GENERIC_SCRIPT, str(repeat), *map(str, folders)], env=env,
+                         capture_output=True, text=True, check=True).stdout.split("\n")
+    rows = [line.split() for line in out if line.strip()]
+    traf = sum(float(r[1]) for r in rows)
+    loader = sum(float(r[2]) for r in rows)
+    pipe = sum(float(r[3]) for r in rows)
+    ratios = sorted(float(r[3]) / float(r[1]) for r in rows if float(r[1]) > 0)
+    n = len(rows)
+    print()
+    print(f"Generic path, CPU per page ({n} WCXB pages: {', '.join(f.name for f in folders)}; best of {repeat}; "
+          f"{sum(int(r[4]) for r in rows)} published)")
+    print()
+    print("| run | CPU s (all pages) | ms per page | vs trafilatura |")
+    print("|---|---:|---:|---:|")
+    print(f"| trafilatura.extract, defaults | {traf:.2f} | {1000 * traf / n:.1f} | 1.00 |")
+    print(f"| load_html_generic (the generic loader) | {loader:.2f} | {1000 * loader / n:.1f} | {loader / traf:.2f} |")
+    print(f"| process (whole pipeline, in process) | {pipe:.2f} | {1000 * pipe / n:.1f} | {pipe / traf:.2f} |")
+    print(f"\nper-page ratio process / trafilatura: median {ratios[len(ratios) // 2]:.2f}, "
+          f"p90 {ratios[int(len(ratios) * 0.9)]:.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.throughput", description=__doc__.split("\n\n")[0])
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="folder of pages with pages.json")
@@ -330,7 +397,14 @@ def main(argv: list[str] | None = None) -> int:
         help="instead of the table: one first run at each of these --copies values (e.g. 5,10,20): "
              "wall time and peak RSS as the corpus grows",
     )
+    ap.add_argument("--generic", action="store_true",
+                    help="only the generic-path CPU per page vs bare trafilatura on the WCXB pages")
+    ap.add_argument("--no-generic", action="store_true", help="skip the generic-path CPU table")
     args = ap.parse_args(argv)
+    wcxb = [ROOT.parent / "shared" / "corpus" / d for d in ("wcxb-dev-more", "wcxb-health")]
+    if args.generic:
+        generic_cpu({**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}, wcxb, args.repeat)
+        return 0
     if not (args.source / "pages.json").is_file():
         print(f"no pages.json in {args.source}", file=sys.stderr)
         return 2
@@ -391,6 +465,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             print()
             print(profile(corpus.path))
+        if not args.no_generic:
+            generic_cpu(env, wcxb, args.repeat)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)

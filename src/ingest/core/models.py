@@ -202,6 +202,12 @@ class Provenance(Strict):
     simhash: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")] | None = Field(
         default=None, description="64-bit SimHash of the body text, for near-duplicate flagging"
     )
+    extraction: str | None = Field(
+        default=None,
+        description="HTML without a site profile: the extractor pass whose text was kept, e.g. \"trafilatura "
+        "balanced\", or a fallback (\"trafilatura favor_recall\", \"lxml default-zones\") with what the passes "
+        "before it left; null for other inputs",
+    )
 
 
 class Record(Strict):

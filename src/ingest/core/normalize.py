@@ -22,6 +22,7 @@ is appended, in document order, to one :class:`~ingest.core.clean.Removals` and 
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from dataclasses import dataclass
@@ -170,7 +171,8 @@ def normalize(raw: bytes, meta: InputMeta, *, max_input_bytes: int | None = None
                      glossary)
     record = sanitize_content(record, removals)  # 9
     body_text = "\n".join(s["text"] for s in body.sections)  # as read, before sanitizing: its SimHash
-    return build_record(record, raw=raw, meta=meta, body_text=body_text, removals=removals, repairs=repairs)
+    return build_record(record, raw=raw, meta=meta, body_text=body_text, removals=removals, repairs=repairs,
+                        extraction=loaded.metadata.get("extraction"))
 
 
 # --------------------------------------------------------------------------- 1. decode
@@ -311,10 +313,16 @@ def load(fmt: str, text: str, profile: Profile | None, parsed: Any = None) -> Lo
         from ingest.core.loaders import html as html_loader
 
         if profile is None or not profile.html_zones:
-            generic = html_loader.load_html_generic(text)
+            # issue 14: a pass that leaves only chrome (e.g. "Skip to main content", which the rules
+            # remove) is no content: the generic loader then tries its next pass
+            rules = profile_rules(profile or GENERIC, COMMON_RULES)
+            generic = html_loader.load_html_generic(text, parsed=parsed,
+                                                    content_chars=lambda blocks: _content_chars(blocks, rules))
             if generic.blocks:
                 return generic
-            return html_loader.load_html(text, parsed=parsed)
+            doc = html_loader.load_html(text)  # the generic pass used ``parsed``: parse again
+            doc.metadata.setdefault("extraction", "lxml default-zones")
+            return doc
         drops, keep = profile.drop_selectors, profile.keep_selectors
         doc = html_loader.load_html(text, zone_selectors=profile.html_zones, drop_selectors=drops, parsed=parsed,
                                     keep_selectors=keep)
@@ -378,6 +386,15 @@ def _check_page(text: str, md: dict, blocks: list[Block], profile: Profile) -> N
             err = JavaScriptShell if check.error == "JavaScriptShell" else ErrorPage
             detail = f" [{check.id}: {check.where} {clean_inline(hit.group(0))[:80]!r}]"
             raise err(check.reason + detail)
+
+
+def _content_chars(blocks: list[Block], rules: tuple) -> int:
+    """Characters of non-heading text left once ``rules`` ran: a trial run, on a copy (the rules edit
+    blocks in place) and logging nothing."""
+    if not blocks:
+        return 0
+    kept, _cap = apply_rules(copy.deepcopy(blocks), rules, Removals())
+    return sum(len(b.plain().strip()) for b in kept if b.kind != "heading")
 
 
 def _has_content(blocks: list[Block]) -> bool:

@@ -213,7 +213,7 @@ def sanitize_content(record: dict[str, Any], removals: Removals) -> dict[str, An
 
 
 def build_record(record: dict[str, Any], *, raw: bytes, meta: InputMeta, body_text: str, removals: Removals,
-                 repairs: RepairLog) -> Record:
+                 repairs: RepairLog, extraction: str | None = None) -> Record:
     """The validated record: ``record`` (sanitized :func:`content`), its ``content_sha256`` and its
     provenance. ``body_text``: the sections' text as read, before sanitizing (its SimHash). Raises
     :class:`SchemaViolation` if the record fails the schema."""
@@ -228,6 +228,7 @@ def build_record(record: dict[str, Any], *, raw: bytes, meta: InputMeta, body_te
         "repairs": sanitize(repairs.repairs),
         "duplicates": [],
         "simhash": simhash(body_text),
+        "extraction": extraction,
     }
     try:
         return Record(**record, content_sha256=content_sha256, provenance=provenance)

@@ -1,22 +1,36 @@
-"""The trafilatura fallback for pages from unknown sites: :func:`load_html_generic`.
+"""The extractor for pages from unknown sites: :func:`load_html_generic`.
 
 trafilatura's main-content extraction replaces the zone walk; its XML is renamed to the HTML tags the
 walk understands (``_traf_to_html``) and walked into the same blocks. Metadata is read from the
 original HTML as :func:`~ingest.core.loaders.html.load.load_html` reads it. trafilatura is imported
 only when this path runs.
+
+Passes (issue 14), each only when the one before left no page text (:data:`MIN_CONTENT_CHARS`):
+
+1. ``trafilatura balanced``: trafilatura's default mode, which has its own rescues (a baseline pass
+   on the raw tree, a recall retry when the text covers little of the page). ``favor_precision``
+   was tried and dropped: it wins on news articles but loses on forums, listings, service and
+   product pages (WCXB, ``make quality``), and it turns off those rescues;
+2. ``trafilatura favor_recall``: when what the first pass kept is empty, tiny or only chrome (the
+   caller says how much content is left after its chrome rules, ``content_chars``);
+3. ``lxml default-zones``: the zone walk of :func:`load_html`, when neither pass left any text.
+
+``metadata["extraction"]`` names the pass whose text was kept (it goes to ``provenance.extraction``).
+trafilatura runs without links; each link of the page is given back to the block whose text is the
+text of the paragraph, item or cell holding the link (``_relink``).
 """
 
 from __future__ import annotations
 
-import copy
 import logging
+from collections.abc import Callable
 
 from lxml import etree
 
-from ingest.core.blocks import Block, LoadedDocument
+from ingest.core.blocks import Block, Link, LoadedDocument
 from ingest.core.loaders.html.load import _metadata_and_zone
 from ingest.core.loaders.html.metadata import _empty_metadata
-from ingest.core.loaders.html.parsing import _parse
+from ingest.core.loaders.html.parsing import ParsedHtml, _parse
 from ingest.core.loaders.html.walk import _HEADINGS, _walk
 from ingest.core.loaders.html.zones import DEFAULT_ZONES, _drop
 
@@ -26,6 +40,9 @@ log = logging.getLogger(__package__)
 #: Elements whose content is never page text, whatever the extractor.
 _NEVER_CONTENT = ("script", "style", "noscript", "iframe", "template", "object", "embed", "frame", "frameset",
                   "applet")
+#: Elements that hold no text a reader reads (drawings, media, form controls): trafilatura
+#: discards them too, but only after walking them; out first, the extraction is cheaper.
+_NO_TEXT = ("svg", "canvas", "audio", "video", "input", "select", "textarea")
 
 
 # trafilatura XML → HTML tag names, so the same walk turns it into blocks
@@ -62,46 +79,151 @@ def _traf_to_html(doc: etree._Element) -> None:
     _drop(doomed)
 
 
-def load_html_generic(text: str) -> LoadedDocument:
-    """Like :func:`load_html`, but the content comes from trafilatura's main-content extraction.
+#: Below this many characters of content (after the caller's chrome rules) an extraction is "tiny"
+#: and the next pass is tried: trafilatura's own ``MIN_EXTRACTED_SIZE`` (its default settings), the
+#: size under which trafilatura itself calls an extraction too short to trust.
+MIN_CONTENT_CHARS = 250
 
-    For pages from sites we have no profile for. Metadata is read from the original HTML exactly as
-    in :func:`load_html` (dates and byline limited to the default zone); ``metadata["extractor"]``
-    says which extractor produced the blocks: ``"trafilatura"``, or ``"lxml"`` when trafilatura
-    found nothing (or failed) and the default-zone walk was used instead.
-    """
-    root, truncated = _parse(text)
-    if root is None:
-        return LoadedDocument("html", [], {**_empty_metadata(), "extractor": "trafilatura"})
+#: The trafilatura passes, in order: (name, settings). Both keep tables, never comments (a comment
+#: section is not the page's content), and run without links: trafilatura's link mode drops
+#: link-heavy parts of listings, collections and forums that its link-less mode keeps (WCXB,
+#: ``make quality``); the links are given back afterwards (``_relink``).
+PASSES: tuple[tuple[str, dict], ...] = (
+    ("trafilatura balanced", {}),
+    ("trafilatura favor_recall", {"favor_recall": True}),
+)
+ZONE_WALK = "lxml default-zones"
+
+
+def _content_chars(blocks: list[Block]) -> int:
+    """Characters of non-heading text: the default measure when the caller gives none."""
+    return sum(len(b.plain().strip()) for b in blocks if b.kind != "heading")
+
+
+def _trafilatura_blocks(page: etree._Element, settings: dict) -> list[Block]:
+    """One trafilatura pass over ``page`` (trafilatura copies it: ``page`` is left as it was)."""
     import trafilatura  # heavy import, only on this path
 
-    xml: str | None
     try:
-        # issue 6: trafilatura keeps the text of <template>, <noscript>, <object>...; nothing of
-        # these (nor scripts, styles, frames) may reach a record. A copy: metadata reads the original.
-        clean = copy.deepcopy(root)
-        etree.strip_elements(clean, *_NEVER_CONTENT, with_tail=False)
         xml = trafilatura.extract(
-            clean, output_format="xml", include_tables=True, include_links=True, include_comments=False,
-            favor_precision=True,
+            page, output_format="xml", include_tables=True, include_links=False, include_comments=False, **settings
         )
     except Exception as e:  # noqa: BLE001 - a third-party extractor must not take the document down
         log.debug("trafilatura failed: %s: %s", type(e).__name__, e)
-        xml = None
-    blocks: list[Block] = []
-    if xml:
-        try:
-            doc = etree.fromstring(
-                xml.encode("utf-8"), parser=etree.XMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
-            )
-        except etree.XMLSyntaxError:
-            doc = None
-        if doc is not None:
-            _traf_to_html(doc)
-            blocks = _walk(doc)
-    md, zone = _metadata_and_zone(root, truncated, DEFAULT_ZONES)
-    md["extractor"] = "trafilatura"
-    if not blocks and zone is not None:
-        blocks = _walk(zone)
-        md["extractor"] = "lxml"
+        return []
+    if not xml:
+        return []
+    try:
+        doc = etree.fromstring(
+            xml.encode("utf-8"), parser=etree.XMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+        )
+    except etree.XMLSyntaxError:
+        return []
+    _traf_to_html(doc)
+    return _walk(doc)
+
+
+#: The elements whose text is one block of the walk: a link is given back to the block whose text
+#: is its element's text.
+_LINK_CONTAINERS = frozenset({"p", "li", "td", "th", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+                              "figcaption", "caption", "pre"})
+
+
+def _fold_ws(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _page_links(page: etree._Element) -> dict[str, list[Link]]:
+    """{text of the element around a link: its links}: the links of the page, found by the text of
+    the paragraph, item or cell that holds them."""
+    out: dict[str, list[Link]] = {}
+    seen: dict[etree._Element, str] = {}
+    for a in page.iter("a"):
+        href = (a.get("href") or "").strip()
+        text = _fold_ws(a.text_content())
+        if not href or not text:
+            continue
+        box = next((e for e in a.iterancestors() if e.tag in _LINK_CONTAINERS), None)
+        if box is None:
+            continue
+        key = seen.get(box)
+        if key is None:
+            key = seen[box] = _fold_ws(box.text_content())
+        out.setdefault(key, []).append(Link(text, href))
+    return out
+
+
+def _relink(blocks: list[Block], links: dict[str, list[Link]]) -> None:
+    """Give each block the page's links whose paragraph, item or cell is the block's own text.
+
+    The extraction runs without links (trafilatura's link handling drops link-heavy parts of
+    listings, collections and forums that its link-less mode keeps: ``make quality``); a link is
+    given back only where its element's whole text is a block's text, never by a word match."""
+    if not links:
+        return
+    for b in blocks:
+        if b.kind == "list":
+            texts = b.items
+        elif b.kind == "table":
+            texts = [c for r in b.rows for c in r]
+        else:
+            texts = [b.text]
+        for t in texts:
+            for lk in links.get(_fold_ws(t), ()):
+                if lk not in b.links:
+                    b.links.append(lk)
+
+
+def load_html_generic(
+    text: str, parsed: ParsedHtml | None = None, content_chars: Callable[[list[Block]], int] | None = None
+) -> LoadedDocument:
+    """Like :func:`load_html`, but the content comes from trafilatura's main-content extraction.
+
+    For pages from sites we have no profile for. Metadata is read from the original HTML exactly as
+    in :func:`load_html` (dates and byline limited to the default zone). The passes of the module
+    docstring run in order until one leaves at least :data:`MIN_CONTENT_CHARS` characters of content
+    as ``content_chars`` measures it (the caller's chrome rules applied; default: all non-heading
+    text); else the pass that left the most is kept. ``metadata["extractor"]`` says which extractor
+    produced the blocks (``"trafilatura"``, or ``"lxml"`` for the zone walk) and
+    ``metadata["extraction"]`` which pass, with why the passes before it were not kept.
+    ``parsed``: ``text`` already parsed by :func:`parse_html` and not loaded yet (saves a parse).
+    """
+    if parsed is not None and not parsed.used:
+        parsed.used = True
+        root, truncated = parsed.root, parsed.truncated
+    else:
+        root, truncated = _parse(text)
+    if root is None:
+        return LoadedDocument("html", [], {**_empty_metadata(), "extractor": "trafilatura",
+                                           "extraction": PASSES[0][0]})
+    measure = content_chars or _content_chars
+    best: list[Block] = []
+    best_name, best_chars = PASSES[0][0], -1
+    tried: list[str] = []
+
+    def extract(page: etree._Element) -> None:
+        nonlocal best, best_name, best_chars
+        # issue 6: trafilatura keeps the text of <template>, <noscript>, <object>...; nothing of these
+        # (nor scripts, styles, frames) may reach a record. In place: the metadata was read already.
+        etree.strip_elements(page, *_NEVER_CONTENT, *_NO_TEXT, with_tail=False)
+        links = _page_links(page)
+        for name, settings in PASSES:
+            blocks = _trafilatura_blocks(page, settings)
+            _relink(blocks, links)
+            chars = measure(blocks) if blocks else 0
+            if chars > best_chars:
+                best, best_name, best_chars = blocks, name, chars
+            if chars >= MIN_CONTENT_CHARS:
+                return
+            tried.append(f"{name}: {chars} characters of content")
+
+    md, zone = _metadata_and_zone(root, truncated, DEFAULT_ZONES, before_chrome=extract)
+    blocks, md["extractor"] = best, "trafilatura"
+    if best_chars <= 0 and zone is not None:
+        walked = _walk(zone)
+        if walked and measure(walked) > 0:
+            blocks, best_name, md["extractor"] = walked, ZONE_WALK, "lxml"
+    # the passes that were tried and left too little, with how much: why the kept one is a fallback
+    md["extraction"] = f"{best_name} (after {'; '.join(tried)})" if tried and best_name != tried[0].split(":")[0] \
+        else best_name + (f" ({'; '.join(tried)})" if tried else "")
     return LoadedDocument("html", blocks, md)

@@ -6,7 +6,7 @@ the whole page, then the chrome removed and the zone chosen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lxml import etree
@@ -84,13 +84,18 @@ def load_html(
 
 
 def _metadata_and_zone(
-    root: etree._Element, truncated: bool, zone_selectors: Sequence[str], keep: Sequence[str] = ()
+    root: etree._Element, truncated: bool, zone_selectors: Sequence[str], keep: Sequence[str] = (),
+    before_chrome: Callable[[etree._Element], None] | None = None,
 ) -> tuple[dict[str, Any], etree._Element | None]:
     """Metadata from the whole page, then chrome out and the zone chosen (dates/byline need both).
-    ``md["chrome_dropped"]``: the chrome that was inside the zone (see :func:`load_html`)."""
+    ``md["chrome_dropped"]``: the chrome that was inside the zone (see :func:`load_html`).
+    ``before_chrome``: called with the whole page once its metadata is read, before the chrome goes
+    (the generic extractor reads the page there: no copy of it is needed for the metadata)."""
     md = _head_metadata(root)
     dates = _find_dates(root)  # before the chrome goes: cancer.gov dates sit in <footer class="article-footer">
     bylines = _find_bylines(root)
+    if before_chrome is not None:
+        before_chrome(root)
     chrome = _chrome(root, keep)
     doomed = set(chrome)
     # the outermost chrome elements with text, and where they were: after the zone is chosen, those whose
