@@ -44,10 +44,18 @@ def test_page_chrome_removed_from_inside_the_content_is_logged_with_a_rule_and_r
     assert r.text == text and r.reason and r.kind == "chrome"
 
 
-def test_chrome_outside_the_content_zone_is_not_logged_as_a_removal():
-    rec = nci_record(nci(P, outside="<nav>Menu Home About</nav>"))
-    assert not [r for r in rec.provenance.removals if "Menu Home" in r.text]
-    assert not [r for r in rec.provenance.removals if r.text in ("NCI banner", "Site footer")]
+def test_the_page_around_the_content_zone_is_logged_once_with_its_size_not_element_by_element():
+    rec = nci_record(nci(P, outside="<nav>Menu Home About</nav><div>Sign in to My NCI</div>"))
+    assert not [r for r in rec.provenance.removals if r.rule.startswith("html.chrome")]
+    [r] = [r for r in rec.provenance.removals if r.rule == "html.outside_zone"]
+    # "NCI banner", "Menu Home About", "Sign in to My NCI", "Site footer": 10 + 15 + 17 + 11 characters
+    assert r.kind == "page_chrome" and r.text.startswith("NCI banner") and "(53 characters" in r.text
+    assert "content zone" in r.reason
+
+
+def test_a_page_whose_content_zone_is_the_whole_page_logs_nothing_outside_it():
+    html = "<!DOCTYPE html><html lang='en'><head><title>Page - NCI</title></head><body><h1>Page</h1>" + P + "</body></html>"
+    assert not [r for r in nci_record(html).provenance.removals if r.rule == "html.outside_zone"]
 
 
 def test_the_loader_reports_the_chrome_it_removed_from_inside_the_zone():

@@ -357,6 +357,13 @@ def _log_html_drops(md: dict, profile: Profile, removals: Removals) -> None:
         from ingest.core.loaders.html.zones import CHROME_REASONS
     for why, text in chrome:
         removals.add(f"html.chrome.{why}", "chrome", CHROME_REASONS.get(why, why), text)
+    outside = md.get("outside_zone") if md.get("extractor") != "trafilatura" else None
+    if outside:  # the page around the content zone, never walked: one line with its size
+        sel, chars, first = outside
+        removals.add("html.outside_zone", "page_chrome",
+                     f"the page around the content zone ({sel}): site header, menus, footer; {chars} characters",
+                     f"{first} … ({chars} characters outside the content zone)" if first
+                     else f"{chars} characters outside the content zone")
     by_selector = {d.selector: d for d in profile.html_drops}
     for selector, text in md.get("dropped", []) or []:
         d = by_selector.get(selector)

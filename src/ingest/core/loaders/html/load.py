@@ -12,6 +12,7 @@ from typing import Any
 from lxml import etree
 
 from ingest.core.blocks import LoadedDocument
+from ingest.core.loaders.html.chars import _fold
 from ingest.core.loaders.html.metadata import (
     _empty_metadata,
     _find_bylines,
@@ -22,7 +23,7 @@ from ingest.core.loaders.html.metadata import (
 from ingest.core.loaders.html.parsing import ParsedHtml, _parse
 from ingest.core.loaders.html.selectors import _select_all_inside
 from ingest.core.loaders.html.walk import _block_text, _hoist_figures, _mend_empty_headings, _walk
-from ingest.core.loaders.html.zones import DEFAULT_ZONES, _chrome, _drop, _pick_zone, chrome_why
+from ingest.core.loaders.html.zones import DEFAULT_ZONES, _chrome, _drop, _pick_zone, _text_len, chrome_why
 
 
 def load_html(
@@ -83,6 +84,10 @@ def load_html(
     return LoadedDocument("html", _walk(zone), md)
 
 
+#: Dropped elements whose "text" is code or markup, not words of the page.
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "math", "object", "embed", "iframe"})
+
+
 def _metadata_and_zone(
     root: etree._Element, truncated: bool, zone_selectors: Sequence[str], keep: Sequence[str] = (),
     before_chrome: Callable[[etree._Element], None] | None = None,
@@ -105,11 +110,20 @@ def _metadata_and_zone(
     zone, zone_sel = _pick_zone(root, zone_selectors)
     if zone is not None:
         logged = md["chrome_dropped"] = []
+        first, outside = "", 0  # the chrome outside the zone: its first words, its size
         for el, parent in outer:
             if parent is not None and (parent is zone or any(a is zone for a in parent.iterancestors())):
                 text = _block_text(el)
                 if text:
                     logged.append([chrome_why(el), text])
+            elif el.tag not in _NOT_TEXT:
+                outside += _text_len(el)
+                first = first or _fold(el.xpath("string(.)"))[:160]
+        # what was not walked at all: the page around the zone (header, menus, footer), in one line
+        body = root.find("body")
+        outside += _text_len(body if body is not None else root) - _text_len(zone)
+        if outside > 0:
+            md["outside_zone"] = [zone_sel, outside, first]
     _zone_metadata(md, zone, dates, bylines)
     md["zone"] = zone_sel
     if truncated:
