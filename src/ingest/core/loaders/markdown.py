@@ -154,37 +154,54 @@ def load_markdown(text: str) -> LoadedDocument:
     lst: Block | None = None  # outermost open list
     list_depth = 0
     item_stack: list[list[str]] = []  # text parts of open list items, innermost last
+    item_levels: list[int] = []  # their nesting depth (0: an item of the outermost list)
+    levels: list[int] = []  # of the items of ``lst`` so far
+    card_lists: list[int] = []  # token levels of open lists whose items are headed cards (see _is_card_list)
     item_links: list[Link] = []
     table: Block | None = None
     row: list[str] | None = None
     heading_level = 0
     in_quote = 0
 
-    def flush_item(parts: list[str]) -> None:
+    def flush_item(parts: list[str], level: int) -> None:
         t = clean_inline(" ".join(parts))
         parts.clear()
         if t and lst is not None:
             lst.items.append(t)
+            levels.append(level)
 
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
         t = tok.type
         if t in ("bullet_list_open", "ordered_list_open"):
+            if list_depth == 0 and _is_card_list(tokens, i):
+                card_lists.append(tok.level)  # its items' headings and text become blocks of their own
+                continue
             if list_depth == 0:
                 lst = Block("list", ordered=t == "ordered_list_open")
                 item_links = lst.links
+                levels = []
             list_depth += 1
         elif t in ("bullet_list_close", "ordered_list_close"):
+            if card_lists and tok.level == card_lists[-1] and list_depth == 0:
+                card_lists.pop()
+                continue
             list_depth -= 1
             if list_depth == 0 and lst is not None:
                 if lst.items:
+                    lst.levels = levels if any(levels) else []  # nested items keep their depth
                     blocks.append(lst)
                 lst = None
         elif t == "list_item_open":
+            if list_depth == 0:  # an item of a card list
+                continue
             if item_stack and item_stack[-1]:
-                flush_item(item_stack[-1])  # parent's own text comes before its nested items
+                flush_item(item_stack[-1], item_levels[-1])  # parent's own text comes before its nested items
             item_stack.append([])
+            item_levels.append(list_depth - 1)
         elif t == "list_item_close":
-            flush_item(item_stack.pop())
+            if list_depth == 0:
+                continue
+            flush_item(item_stack.pop(), item_levels.pop())
         elif t == "heading_open":
             heading_level = int(tok.tag[1])
         elif t == "heading_close":
@@ -227,6 +244,21 @@ def load_markdown(text: str) -> LoadedDocument:
             if stripped:
                 blocks.append(Block("paragraph", text=stripped))
     return LoadedDocument("markdown", _fix_empty_headings(blocks), {"front_matter": front})
+
+
+def _is_card_list(tokens: list[Any], i: int) -> bool:
+    """Whether the list opened at ``tokens[i]`` is a list of headed cards (``- ### [Title](/news/...)``
+    then the card's text: the Markdown export of a listing page): an item that starts with a heading.
+    Its headings are headings and its text paragraphs, not list items run together with them."""
+    level = tokens[i].level
+    for j in range(i + 1, len(tokens)):
+        tk = tokens[j]
+        if tk.level == level and tk.type in ("bullet_list_close", "ordered_list_close"):
+            return False
+        if (tk.type == "list_item_open" and tk.level == level + 1 and j + 1 < len(tokens)
+                and tokens[j + 1].type == "heading_open"):
+            return True
+    return False
 
 
 def _inline(children: list[Any]) -> tuple[str, list[Link]]:
