@@ -34,7 +34,12 @@ sys.path.insert(0, str(ROOT))
 from ingest.core.inputs import InputMeta  # noqa: E402
 from ingest.core.pipeline import Published, process  # noqa: E402
 from tests.helpers import body_text  # noqa: E402
-from tests.snippets_cancer_gov import ACS_TEXT, CANCER_GOV_HTML, CANCER_GOV_MARKDOWN  # noqa: E402
+from tests.snippets_cancer_gov import (  # noqa: E402
+    ACS_TEXT,
+    CANCER_GOV_HTML,
+    CANCER_GOV_HTML_MORE,
+    CANCER_GOV_MARKDOWN,
+)
 
 _TOKEN = re.compile(r"\w+", re.U)
 
@@ -189,13 +194,16 @@ def score_generic(pages: list[Page], with_readability: bool) -> dict[str, dict[s
 
 def snippet_cases(corpus: Path) -> list[tuple[str, str, Path, dict, dict]]:
     """(group, name, path, expectations, input metadata) for every snippet page present."""
-    pages_json = corpus / "cancer-gov-html" / "pages.json"
-    pages = {p["file"]: p for p in json.loads(pages_json.read_text(encoding="utf-8"))} if pages_json.is_file() else {}
     cases = []
-    for name, exp in CANCER_GOV_HTML.items():
-        p = pages.get(name, {})
-        cases.append(("cancer.gov HTML", name, corpus / "cancer-gov-html" / name, exp,
-                      {"url": p.get("url"), "fetched_at": p.get("crawled_utc"), "content_type": p.get("content_type")}))
+    for group, folder, table in (("cancer.gov HTML", "cancer-gov-html", CANCER_GOV_HTML),
+                                 ("cancer.gov HTML, more page types", "cancer-gov-html-more", CANCER_GOV_HTML_MORE)):
+        pages_json = corpus / folder / "pages.json"
+        pages = {p["file"]: p for p in json.loads(pages_json.read_text(encoding="utf-8"))} if pages_json.is_file() else {}
+        for name, exp in table.items():
+            p = pages.get(name, {})
+            cases.append((group, name, corpus / folder / name, exp,
+                          {"url": p.get("url"), "fetched_at": p.get("crawled_utc"),
+                           "content_type": p.get("content_type")}))
     for name, exp in CANCER_GOV_MARKDOWN.items():
         cases.append(("cancer.gov Markdown", name, corpus / "cancer-gov-markdown" / name, exp, {}))
     for name, exp in ACS_TEXT.items():
