@@ -159,6 +159,9 @@ BAD_CASES = [
     ("unsupported extension", b"%PDF-1.4 text", "a.pdf", UnsupportedFormat, ".pdf"),
     ("only boilerplate", AI.format(body="").encode(), "a.txt", NoContent, "no content"),
     ("html with only scripts", b"<html><body><script>alert(1)</script></body></html>", "a.html", NoContent, "no content"),
+    ("an html fragment with text but no title says the title is what is missing",
+     b"<div><p>" + b"Leukemia is a cancer of the blood-forming tissues. " * 8 + b"</p></div>", "a.html", NoContent,
+     "text but no title"),
 ]
 
 

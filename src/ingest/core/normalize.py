@@ -429,6 +429,9 @@ def take_title(loaded: Loaded, cleaned: Cleaned, removals: Removals, repairs: Re
         title = _repair_title(title, cap.related_questions, removals, repairs)
     title = strip_title_suffix(title, profile.suffix_regexes)
     if not title:
+        if _has_content(blocks):  # say what is missing: the text is there
+            raise NoContent("the document has text but no title: no front matter title, <title>, og:title, "
+                            "h1 or heading before its first paragraph")
         raise NoContent("the document has no title and no text to take one from")
     blocks = drop_title_repeats(blocks, title, profile.suffix_regexes, removals)
     return Titled(title, blocks, candidates)
