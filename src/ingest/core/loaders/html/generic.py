@@ -30,7 +30,7 @@ from lxml import etree
 from ingest.core.blocks import Block, Link, LoadedDocument
 from ingest.core.loaders.html.load import _metadata_and_zone
 from ingest.core.loaders.html.metadata import _empty_metadata
-from ingest.core.loaders.html.parsing import ParsedHtml, _parse
+from ingest.core.loaders.html.parsing import ParsedHtml, take_root
 from ingest.core.loaders.html.walk import _HEADINGS, _walk
 from ingest.core.loaders.html.zones import DEFAULT_ZONES, _drop
 
@@ -188,11 +188,7 @@ def load_html_generic(
     ``metadata["extraction"]`` which pass, with why the passes before it were not kept.
     ``parsed``: ``text`` already parsed by :func:`parse_html` and not loaded yet (saves a parse).
     """
-    if parsed is not None and not parsed.used:
-        parsed.used = True
-        root, truncated = parsed.root, parsed.truncated
-    else:
-        root, truncated = _parse(text)
+    root, truncated = take_root(text, parsed)
     if root is None:
         return LoadedDocument("html", [], {**_empty_metadata(), "extractor": "trafilatura",
                                            "extraction": PASSES[0][0]})

@@ -20,7 +20,7 @@ from ingest.core.loaders.html.metadata import (
     _head_metadata,
     _zone_metadata,
 )
-from ingest.core.loaders.html.parsing import ParsedHtml, _parse
+from ingest.core.loaders.html.parsing import ParsedHtml, take_root
 from ingest.core.loaders.html.selectors import _select_all_inside
 from ingest.core.loaders.html.walk import _block_text, _hoist_figures, _mend_empty_headings, _walk
 from ingest.core.loaders.html.zones import DEFAULT_ZONES, _chrome, _drop, _pick_zone, _text_len, chrome_why
@@ -54,11 +54,7 @@ def load_html(
     Figures nested in paragraphs or lists are moved after them, so a caption is its own block.
     ``parsed``: ``text`` already parsed by :func:`parse_html` and not loaded yet (saves a parse).
     """
-    if parsed is not None and not parsed.used:
-        parsed.used = True
-        root, truncated = parsed.root, parsed.truncated
-    else:
-        root, truncated = _parse(text)
+    root, truncated = take_root(text, parsed)
     if root is None:
         return LoadedDocument("html", [], _empty_metadata())
     md, zone = _metadata_and_zone(root, truncated, zone_selectors, keep_selectors)
@@ -107,21 +103,19 @@ def _metadata_and_zone(
     # parent is in the zone were content-zone chrome and are logged
     outer = [(el, el.getparent()) for el in chrome if not any(a in doomed for a in el.iterancestors())]
     _drop(chrome)
-    zone, zone_sel = _pick_zone(root, zone_selectors)
+    zone, zone_sel, outside = _pick_zone(root, zone_selectors)  # outside: the page's text around the zone
     if zone is not None:
         logged = md["chrome_dropped"] = []
-        first, outside = "", 0  # the chrome outside the zone: its first words, its size
+        first = ""  # the first words of the chrome outside the zone
         for el, parent in outer:
             if parent is not None and (parent is zone or any(a is zone for a in parent.iterancestors())):
                 text = _block_text(el)
                 if text:
                     logged.append([chrome_why(el), text])
             elif el.tag not in _NOT_TEXT:
-                outside += _text_len(el)
+                outside += _text_len(el)  # chrome outside the zone was dropped before the zone was measured
                 first = first or _fold(el.xpath("string(.)"))[:160]
         # what was not walked at all: the page around the zone (header, menus, footer), in one line
-        body = root.find("body")
-        outside += _text_len(body if body is not None else root) - _text_len(zone)
         if outside > 0:
             md["outside_zone"] = [zone_sel, outside, first]
     _zone_metadata(md, zone, dates, bylines)

@@ -104,3 +104,12 @@ class ParsedHtml:
 
 def parse_html(text: str) -> ParsedHtml:
     return ParsedHtml(text)
+
+
+def take_root(text: str, parsed: ParsedHtml | None) -> tuple[etree._Element | None, bool]:
+    """``(root, truncated)`` of ``text``: ``parsed``'s tree the first time it is taken (loading changes
+    it), else a fresh parse."""
+    if parsed is not None and not parsed.used:
+        parsed.used = True
+        return parsed.root, parsed.truncated
+    return _parse(text)

@@ -125,7 +125,9 @@ def _text_len(el: etree._Element) -> int:
     return int(el.xpath("string-length(normalize-space(.))"))
 
 
-def _pick_zone(root: etree._Element, selectors: Sequence[str]) -> tuple[etree._Element | None, str | None]:
+def _pick_zone(root: etree._Element, selectors: Sequence[str]) -> tuple[etree._Element | None, str | None, int]:
+    """The content zone: the largest element of the first selector whose largest match holds enough
+    of the page's text; with the selector, and how much of the page's text lies outside it."""
     body = root.find("body")
     body_len = _text_len(body if body is not None else root)
     floor = max(1, min(MIN_ZONE_CHARS, int(body_len * MIN_ZONE_SHARE)))
@@ -136,8 +138,8 @@ def _pick_zone(root: etree._Element, selectors: Sequence[str]) -> tuple[etree._E
         sizes = [_text_len(e) for e in found]
         best = max(range(len(found)), key=sizes.__getitem__)
         if sizes[best] >= floor:
-            return found[best], sel
-    return None, None
+            return found[best], sel, body_len - sizes[best]
+    return None, None, body_len
 
 
 def remove_keeping_tail(el: etree._Element) -> None:
