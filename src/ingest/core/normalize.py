@@ -504,13 +504,16 @@ def read_sections(loaded: Loaded, cap: Captured, blocks: list[Block], removals: 
     finder = CitationFinder(loaded.base_url, cap.guideline_lines)
     sections: list[dict[str, Any]] = []
     built = build_sections(blocks)
-    markers = _MarkerRefs(built, loaded.page_url, loaded.profile)
-    for heading, level, path, sblocks, anchor in built:
-        if _is_reference_list(heading, sblocks, loaded.profile):
-            for b in sblocks:
-                for item, links in _reference_items(b):
-                    finder.add_reference(item, links)
-                    removals.add("citations.reference_list", "moved_to_citations", "reference list entry", item)
+    # the reference-list sections (by position in ``built``) and their entries, read once
+    references = {k: [item for b in sblocks for item in _reference_items(b)]
+                  for k, (heading, _level, _path, sblocks, _anchor) in enumerate(built)
+                  if _is_reference_list(heading, sblocks, loaded.profile)}
+    markers = _MarkerRefs(built, references, loaded.page_url)
+    for k, (heading, level, path, sblocks, anchor) in enumerate(built):
+        if k in references:
+            for item, links in references[k]:
+                finder.add_reference(item, links)
+                removals.add("citations.reference_list", "moved_to_citations", "reference list entry", item)
             continue
         cids: list[str] = []
         for b in sblocks:
@@ -570,18 +573,18 @@ class _MarkerRefs:
     absolute against the page URL (the reference's anchor on the page); the section lists the
     citation's id. A marker with no reference to go to is left as it was."""
 
-    def __init__(self, built: list[tuple[str | None, int, list[str], list[Block], str | None]], page_url: str | None,
-                 profile: Profile):
+    def __init__(self, built: list[tuple[str | None, int, list[str], list[Block], str | None]],
+                 references: dict[int, list[tuple[str, list]]], page_url: str | None):
+        """``references``: the entries of each reference-list section, by its position in ``built``."""
         self.page_url = page_url
         self.refs: dict[int, list[tuple[str, list]]] = {}  # top-level section number -> its references
         self.where: dict[int, int] = {}  # K (as the markers say) -> top-level section number
         group = 0
-        for heading, level, _path, sblocks, _anchor in built:
+        for k, (heading, level, _path, sblocks, _anchor) in enumerate(built):
             if heading is not None and 0 < level <= 2:
                 group += 1
-            if _is_reference_list(heading, sblocks, profile):
-                for b in sblocks:
-                    self.refs.setdefault(group, []).extend(_reference_items(b))
+            if k in references:
+                self.refs.setdefault(group, []).extend(references[k])
                 continue
             for b in sblocks:
                 for lk in b.links:
