@@ -207,26 +207,23 @@ def _word_parts(word: str, budget: int, tok: Tokenizer) -> list[str]:
     return parts
 
 
-def _units(section: Section, tok: Tokenizer | None) -> list[_Unit]:
-    """The section's units in order (list items, table rows, other blocks), counted by ``tok``
-    (left at 0 when ``tok`` is None)."""
+def _units(section: Section) -> list[_Unit]:
+    """The section's units in order (list items, table rows, other blocks), not counted yet."""
     units: list[_Unit] = []
-    count = tok.count if tok is not None else (lambda _t: 0)
     for i, b in enumerate(section.blocks):
         if isinstance(b, ListBlock):
             for m, it in zip(list_markers(b.ordered, b.levels, len(b.items)), b.items, strict=True):
-                t = m + it
-                units.append(_Unit(t, count(t), i))
+                units.append(_Unit(m + it, 0, i))
         elif isinstance(b, TableBlock):
             rows = [" | ".join(r) for r in b.rows]
             header = rows[0] if len(rows) > 1 else None  # (a table without <th> often heads its columns too)
             for k, t in enumerate(rows):
-                units.append(_Unit(t, count(t), i, header if k else None))
+                units.append(_Unit(t, 0, i, header if k else None))
         elif isinstance(b, FigureBlock):
             t = "\n".join(x for x in (b.caption, b.credit) if x)
-            units.append(_Unit(t, count(t), i))
+            units.append(_Unit(t, 0, i))
         else:
-            units.append(_Unit(b.text, count(b.text), i))
+            units.append(_Unit(b.text, 0, i))
     return [u for u in units if u.text.strip()]
 
 
@@ -268,7 +265,7 @@ def split_section_counted(section: Section, max_tokens: int, overlap: int = 0,
     overlap = min(overlap, max_tokens // 4)
     # most sections fit in one passage: then one count of the whole text is the sum of the units'
     # (whitespace joins them), and counting each unit is not needed
-    whole = _units(section, None)
+    whole = _units(section)
     if not whole:
         return []
     text = _join(whole)
@@ -288,7 +285,8 @@ def split_section_counted(section: Section, max_tokens: int, overlap: int = 0,
             cur_n = sum(u.tokens for u in cur)
         fresh = True
 
-    for u in _units(section, tok):
+    for u in whole:
+        u.tokens = tok.count(u.text)
         parts = [u] if u.tokens <= max_tokens else [
             _Unit(t, n, u.block, sep=" ") for t, n in _pieces(u.text, max_tokens - overlap, tok)
         ]
