@@ -34,7 +34,6 @@ import dataclasses
 import multiprocessing
 import os
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -52,7 +51,7 @@ from ingest.core.serialize import canonical_json, sha256_hex
 from ingest.orchestration.lifeline import exit_with_parent
 from ingest.store.chunks import ChunkSettings, stage_chunks
 from ingest.store.discovery import RawRef, read_with_sidecar, scan, sidecar_path
-from ingest.store.files import RECORDS_DIR, TMP_PREFIX, record_path
+from ingest.store.files import RECORDS_DIR, record_path, write_temp
 from ingest.store.manifest import MANIFEST_NAME, load_manifest
 from ingest.store.staging import Staged, read_back_slim, slim, summarize_removals
 
@@ -244,7 +243,7 @@ def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | N
         same = path.read_bytes() == data
     except FileNotFoundError:
         same = False
-    tmp = None if same else _write_temp(records_dir, data)
+    tmp = None if same else write_temp(records_dir, [data])
     # a record whose bytes are already published keeps its chunk lines (or publishing chunks it from
     # disk if the settings changed): an unchanged --force rerun writes nothing into records/
     chunks_tmp = stage_chunks(records_dir, outcome.record, chunking) if chunking is not None and not same else None
@@ -253,24 +252,6 @@ def _stage(out_dir: Path, records_dir: Path, outcome: Outcome, meta_sha: str | N
         outcome.input, small, tmp, meta_sha, removals=summarize_removals(outcome.record),
         chunks_tmp=chunks_tmp, chunking=chunking.as_dict() if chunking is not None else None,
     )
-
-
-def _write_temp(records_dir: Path, data: bytes) -> str:
-    """Write ``data`` to a new fsynced temp file in ``records_dir``; returns its name."""
-    fd, tmp = tempfile.mkstemp(dir=records_dir, prefix=TMP_PREFIX, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return os.path.basename(tmp)
 
 
 def inputs_may_have_changed(raw_dirs: list[str], out_dir: str, only_inputs: list[str] | None = None,

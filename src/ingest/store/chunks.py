@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,15 @@ from ingest.core.chunking import (
 )
 from ingest.core.models import Record
 from ingest.store.feed import append_events
-from ingest.store.files import RECORDS_DIR, TMP_PREFIX, fault_point, record_path, write_stream_if_changed
+from ingest.store.files import (
+    RECORDS_DIR,
+    TMP_PREFIX,
+    fault_point,
+    is_temp_name,
+    record_path,
+    write_stream_if_changed,
+    write_temp,
+)
 
 CHUNKS_JSONL = "chunks.jsonl"
 CHUNK_CHANGES_NAME = "chunk-changes.jsonl"
@@ -96,16 +103,9 @@ def stage_chunks(records_dir: Path, record: Record, settings: ChunkSettings) -> 
     """Write ``record``'s chunk lines (made with ``settings``, for ``record.version``) to a new temp
     file in ``records_dir``; returns its name. Run by worker batches (see the module docstring); not
     fsynced: publishing reads it in the same run, and a crash leaves only a temp file to remove."""
-    fd, tmp = tempfile.mkstemp(dir=records_dir, prefix=CHUNK_TMP_PREFIX, suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.writelines(chunk_line(c) for c in
-                         chunk_dicts(record, settings.max_tokens, settings.overlap, settings.tokenizer))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return os.path.basename(tmp)
+    return write_temp(records_dir, (chunk_line(c) for c in
+                                    chunk_dicts(record, settings.max_tokens, settings.overlap, settings.tokenizer)),
+                      prefix=CHUNK_TMP_PREFIX, fsync=False)
 
 
 def remove_staged_chunks(records_dir: Path) -> None:
@@ -229,7 +229,7 @@ def _staged_lines(out_dir: Path, name: str, staged_version: int, version: Any) -
     another version than the one it was staged with: only ``record_version`` differs, and in compact
     sorted-key JSON ``"record_version":N,`` occurs once per line, outside every string, whose quotes
     are escaped). None when the file is gone or the version is not an int."""
-    if not name.startswith(CHUNK_TMP_PREFIX) or "/" in name or os.sep in name or not isinstance(version, int):
+    if not is_temp_name(name, CHUNK_TMP_PREFIX) or not isinstance(version, int):
         return None
     try:
         data = (out_dir / RECORDS_DIR / name).read_bytes()

@@ -87,6 +87,31 @@ def write_stream_if_changed(path: Path, chunks: Iterable[bytes]) -> bool:
     return _replace_atomically(path, write)
 
 
+def write_temp(directory: Path, data: Iterable[bytes], prefix: str = TMP_PREFIX, fsync: bool = True) -> str:
+    """Write ``data`` to a new temp file (``prefix``…``.part``, mode 644) in ``directory``; returns its
+    name. ``fsync``: on disk before returning (a staged record is renamed into place later; staged
+    chunk lines are only read back by the same run). No file is left on error."""
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.writelines(data)
+            if fsync:
+                f.flush()
+                os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return os.path.basename(tmp)
+
+
+def is_temp_name(name: str, prefix: str = TMP_PREFIX) -> bool:
+    """``name`` is a bare file name (no directory part) starting with ``prefix``: one :func:`write_temp`
+    could have made in the directory at hand."""
+    return name.startswith(prefix) and "/" not in name and os.sep not in name
+
+
 def _replace_atomically(path: Path, write: Callable[[BinaryIO], bool]) -> bool:
     """``write`` a temp file beside ``path``; if it returns True, fsync the file and rename it over
     ``path`` (keeping ``path``'s permissions), else drop it. True if replaced. The temp file never

@@ -20,7 +20,7 @@ from pydantic import Field
 from ingest.core.models import Citation, GlossaryEntry, Record, Section
 from ingest.core.pipeline import Published
 from ingest.core.serialize import canonical_json
-from ingest.store.files import RECORDS_DIR, TMP_PREFIX, write_if_changed
+from ingest.store.files import RECORDS_DIR, is_temp_name, write_if_changed
 
 #: Record fields a slim record leaves out (the bulk of a record; publishing never reads them).
 SLIM_FIELDS = ("sections", "citations", "glossary")
@@ -145,7 +145,7 @@ def write_record(out_dir: Path, path: Path, o: Published, staged: dict[str, Stag
     if s is None:
         return write_if_changed(path, canonical_json(o.record))
     records_dir = out_dir / RECORDS_DIR
-    if s.tmp is not None and (os.sep in s.tmp or "/" in s.tmp or not s.tmp.startswith(TMP_PREFIX)):
+    if s.tmp is not None and not is_temp_name(s.tmp):
         raise ValueError(f"staged file {s.tmp!r} is not a temp file in {records_dir}")
     if o.record is s.record or o.record == s.record:
         if s.tmp is None:
