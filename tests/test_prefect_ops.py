@@ -35,6 +35,7 @@ import pytest
 from ingest.fetch.loopback import LoopbackSite
 from ingest.orchestration.report import artifact_key
 from ingest.orchestration.run_state import PROBLEMS_STATE
+from ingest.orchestration.server import stop_process
 from ingest.store.publish import load_manifest
 
 from .helpers import ROOT
@@ -111,13 +112,7 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, interval: floa
 
 
 def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop_process(proc, 30)
 
 
 @pytest.fixture(scope="module")

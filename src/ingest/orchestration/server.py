@@ -124,14 +124,20 @@ class _EarlyServer:
 
     def stop(self) -> None:
         p, self.process = self.process, None
-        if p is None or p.poll() is not None:
-            return
-        p.terminate()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        if p is not None:
+            stop_process(p, 5)
+
+
+def stop_process(p: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM ``p`` if it still runs, and SIGKILL it if it has not ended after ``timeout`` seconds."""
+    if p.poll() is not None:
+        return
+    p.terminate()
+    try:
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
 
 
 def _free_port() -> int:
