@@ -352,12 +352,13 @@ def _log_html_drops(md: dict, profile: Profile, removals: Removals) -> None:
     chrome (``<aside>``, ``<nav>``, hidden elements...) removed from inside the content zone under
     ``html.chrome.<what>``."""
     # (trafilatura's output is not the zone walked: what it kept or left is its own)
-    chrome = md.get("chrome_dropped") or [] if md.get("extractor") != "trafilatura" else []
+    walked = md.get("extractor") != "trafilatura"
+    chrome = md.get("chrome_dropped") or [] if walked else []
     if chrome:
         from ingest.core.loaders.html.zones import CHROME_REASONS
     for why, text in chrome:
         removals.add(f"html.chrome.{why}", "chrome", CHROME_REASONS.get(why, why), text)
-    outside = md.get("outside_zone") if md.get("extractor") != "trafilatura" else None
+    outside = md.get("outside_zone") if walked else None
     if outside:  # the page around the content zone, never walked: one line with its size
         sel, chars, first = outside
         removals.add("html.outside_zone", "page_chrome",
