@@ -294,10 +294,13 @@ def test_a_triggered_fetch_completes_publishes_and_reports_on_the_fetch_run(clie
     assert run.state.message.startswith("published 2 (2 added), withdrawn 0; fetched 2"), run.state.message
     manifest = load_manifest(served.out)
     assert manifest is not None and len(manifest["records"]) == 2
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
 
+    # this run's artifacts (a scheduled run that started before the deployment was paused has its own)
+    mine = ArtifactFilterFlowRunId(any_=[run.id])
     for key, kind in ((artifact_key(served.out), "markdown"), (artifact_key(served.out, "quarantined"), "table")):
-        [artifact] = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+        [artifact] = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]),
+                                                                          flow_run_id=mine))
         assert (artifact.type, artifact.flow_run_id) == (kind, run.id), "on the fetch run, not its subflow"
     assert artifact_key(served.out) in (served.out / "report.md").read_text()
 
