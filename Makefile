@@ -31,7 +31,7 @@ run: $(STAMP)
 
 ## test: run the whole test suite
 test: $(STAMP)
-	$(PY) -m pytest -q -n auto --dist loadfile
+	$(PY) -m pytest -q
 
 ## schemas: regenerate schemas/ from the pydantic models
 schemas: $(STAMP)
