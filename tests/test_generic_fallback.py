@@ -5,16 +5,17 @@ When trafilatura's first pass (balanced, its default mode) leaves nothing, a tin
 the default-zone walk) before the page is quarantined as having no content, and the record's
 ``provenance.extraction`` names the pass whose text was kept.
 
-trafilatura is replaced by a stand-in that answers per pass, so each case says exactly what each
-pass finds.
+trafilatura's extraction (``generic._extract_tree``) is replaced by a stand-in that answers per
+pass, so each case says exactly what each pass finds.
 """
 
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from ingest.core.inputs import InputMeta
-from ingest.core.loaders.html import load_html_generic
+from ingest.core.loaders.html import generic, load_html_generic
 from ingest.core.pipeline import Published, process
 
 ARTICLE = (
@@ -36,20 +37,23 @@ PAGE = (
 
 
 def fake_trafilatura(monkeypatch, balanced: str | None, recall: str | None) -> list[str]:
-    """trafilatura.extract answers ``balanced`` for the first pass and ``recall`` for favor_recall;
+    """trafilatura's extraction answers ``balanced`` for the first pass and ``recall`` for favor_recall;
     returns the list of passes it was asked for."""
-    import trafilatura
-
     calls: list[str] = []
 
-    def extract(*args, **kwargs):
-        assert not kwargs.get("favor_precision"), "the generic path no longer asks for favor_precision"
-        name = "favor_recall" if kwargs.get("favor_recall") else "balanced"
+    def extract(page, settings):
+        assert not settings.get("favor_precision"), "the generic path no longer asks for favor_precision"
+        name = "favor_recall" if settings.get("favor_recall") else "balanced"
         calls.append(name)
-        return recall if name == "favor_recall" else balanced
+        return _xml(recall if name == "favor_recall" else balanced)
 
-    monkeypatch.setattr(trafilatura, "extract", extract)
+    monkeypatch.setattr(generic, "_extract_tree", extract)
     return calls
+
+
+def _xml(xml: str | None):
+    """trafilatura's extracted tree as the generic path gets it: the ``<main>`` of its XML output."""
+    return etree.fromstring(xml).find("main") if xml else None
 
 
 def published(html: str = PAGE):
@@ -121,15 +125,12 @@ LINK_CASES = [
 
 @pytest.mark.parametrize(("body", "href", "linked"), [c[1:] for c in LINK_CASES], ids=[c[0] for c in LINK_CASES])
 def test_links_are_given_back_to_the_block_whose_text_holds_them(monkeypatch, body, href, linked):
-    import trafilatura
-
-    def extract(*args, **kwargs):  # what trafilatura keeps without links: the <main> text, no <ref>
-        assert kwargs.get("include_links") is False
-        return ("<doc><main><p>Read more about fatigue here, it explains what helps.</p>"
+    def extract(page, settings):  # what trafilatura keeps without links: the <main> text, no <ref>
+        return _xml("<doc><main><p>Read more about fatigue here, it explains what helps.</p>"
                 "<p>More about fatigue, it explains what helps.</p>"
                 "<list rend='ul'><item>Walking plans</item><item>Rest</item></list></main></doc>")
 
-    monkeypatch.setattr(trafilatura, "extract", extract)
+    monkeypatch.setattr(generic, "_extract_tree", extract)
     doc = load_html_generic(f"<!DOCTYPE html><html><head><title>T</title></head><body>{body}</body></html>")
     hrefs = [lk.href for b in doc.blocks for lk in b.links]
     assert (href in hrefs) is linked, hrefs

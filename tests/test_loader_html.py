@@ -439,16 +439,19 @@ def test_the_generic_loader_turns_trafilatura_xml_into_the_same_blocks():
     assert doc.metadata["time"] == [{"label": "Updated", "datetime": "2024-02-02", "text": "February 2, 2024"}]
 
 
-@pytest.mark.parametrize("outcome", [None, "", RecursionError("too deep"), ValueError("bad")], ids=repr)
+@pytest.mark.parametrize("outcome", [None, "empty body", RecursionError("too deep"), ValueError("bad")], ids=repr)
 def test_the_generic_loader_falls_back_to_the_zone_walk_when_trafilatura_finds_nothing_or_fails(monkeypatch, outcome):
-    import trafilatura
+    import types
 
-    def fake_extract(*args, **kwargs):
+    import trafilatura.core
+    from lxml import etree
+
+    def fake_bare_extraction(*args, **kwargs):
         if isinstance(outcome, Exception):
             raise outcome
-        return outcome
+        return None if outcome is None else types.SimpleNamespace(body=etree.Element("body"))
 
-    monkeypatch.setattr(trafilatura, "extract", fake_extract)
+    monkeypatch.setattr(trafilatura.core, "bare_extraction", fake_bare_extraction)
     doc = load_html_generic(page("<nav>Menu</nav><main><h1>Fatigue</h1><p>Tiny.</p></main>"))
     assert [b.text for b in doc.blocks] == ["Fatigue", "Tiny."]
     assert doc.metadata["extractor"] == "lxml"

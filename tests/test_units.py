@@ -39,6 +39,13 @@ def test_each_cleaner_turns_before_into_after(cleaner, before, after):
         (b"\xef\xbb\xbfHello world", "Hello world"),
         ("Leucemia".encode("utf-16"), "Leucemia"),
         (b"line one\r\nline two\rline three", "line one\nline two\nline three"),
+        # control characters and noncharacters are no text, whichever way the bytes decode
+        (b"A bell\x07 here, an escape\x1b there, a delete\x7f at the end.",
+         "A bell here, an escape there, a delete at the end."),
+        ("Non\ufffecharacters\uffff are dropped from the text.".encode(), "Noncharacters are dropped from the text."),
+        ("\ufeffA byte-order mark, then a bell\x07 in the text.".encode(), "A byte-order mark, then a bell in the text."),
+        ("Caf\u00e9 cr\u00e8me with a bell\x07 in latin-1.".encode("latin-1"), "Caf\u00e9 cr\u00e8me with a bell in latin-1."),
+        (b"A tab\there, a vertical tab\x0bthen a form feed\x0cend.", "A tab\there, a vertical tab\nthen a form feed\nend."),
     ],
 )
 def test_bytes_decode_to_the_right_text_never_mojibake(raw, text):

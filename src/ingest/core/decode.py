@@ -67,13 +67,27 @@ def decode(raw: bytes, declared: str | None = None) -> tuple[str, str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     # issue 6: control characters (other than tab and newline), noncharacters and lone surrogates are
     # no text a reader sees, and XML/HTML tooling refuses them; vertical tab and form feed break lines
-    text = _NOT_TEXT.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))
+    text = text.replace("\x0b", "\n").replace("\x0c", "\n")
+    if not _clean_utf8(raw, encoding):
+        text = _NOT_TEXT.sub("", text)
     if not text.strip():
         raise EmptyInput("the file holds no visible text")
     return text, encoding
 
 
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+#: The bytes of the :data:`_NOT_TEXT` control characters (in UTF-8 each is its own single byte).
+_CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
+
+
+def _clean_utf8(raw: bytes, encoding: str) -> bool:
+    """True when ``raw``, decoded strictly as UTF-8, holds none of :data:`_NOT_TEXT`: no control
+    byte, no U+FFFE/U+FFFF (EF BF BE/BF), and strict UTF-8 holds no lone surrogate. A C-speed check
+    on the bytes (issue 14: the regex over a 300 KB page cost 2.5 ms, the check 0.4 ms)."""
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return False
+    return (len(raw.translate(None, _CONTROL_BYTES)) == len(raw)
+            and b"\xef\xbf\xbe" not in raw and b"\xef\xbf\xbf" not in raw)
 
 
 def _mostly_utf8(raw: bytes) -> str | None:

@@ -37,9 +37,11 @@ _DATE_TEXT_XPATH = etree.XPath("//body//text()[contains(., ':')][not(parent::scr
 # class tokens naming an author line: "byline", "author", "post_author", "c-byline", "hero__content-authors",
 # "author-name"; not "author-bio", "author-image", "updateby"
 _BYLINE_CLASS = re.compile(r"(?:^|[-_])(?:authors?|bylines?|by-line)(?:[-_]+names?)?$", re.I)
+# the elements are reached from their attributes (``//@class[...]/..``): libxml2 then tests the
+# attributes it meets instead of every element's (same elements, ~40% less time; issue 14)
 _BYLINE_XPATH = etree.XPath(
-    "//*[@class and (contains(@class, 'uthor') or contains(@class, 'yline') or contains(@class, 'y-line'))]"
-    " | //*[@itemprop='author'] | //a[@rel='author'] | //time/.."
+    "//@class[contains(., 'uthor') or contains(., 'yline') or contains(., 'y-line')]/.."
+    " | //@itemprop[.='author']/.. | //@rel[.='author']/parent::a | //time/.."
 )
 _BYLINE_META = ("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
                 "citation_author")
