@@ -5,7 +5,8 @@
 parse back and a content fingerprint nobody reads). These tests hold it to what it replaces: on real
 pages of every WCXB page type, the blocks walked from ``_extract_tree`` are the blocks walked from
 ``extract``'s XML string, word for word, including where XML indentation put the only space between
-two words (a table cell holding two ``<code>`` elements and nothing else).
+two words (a table cell holding two ``<code>`` elements and nothing else). One difference is meant:
+a code block nested in a code block keeps all its lines (trafilatura's XML kept the first).
 """
 
 from __future__ import annotations
@@ -83,3 +84,21 @@ def test_children_of_an_element_without_text_of_their_own_stay_words_apart(xml, 
     body = etree.fromstring(xml)
     generic._finish_like_xml_output(body)
     assert " ".join("".join(body.itertext()).split()) == words
+
+
+def test_a_code_block_inside_a_code_block_keeps_every_line():
+    body = etree.fromstring("<body><p>Call it:</p><code><code>const a = 1;<lb/>function f() {<lb/>  return a;<lb/>}"
+                            "</code></code></body>")
+    generic._finish_like_xml_output(body)
+    generic._traf_to_html(body)
+    text = " ".join(b.plain() for b in _walk(body))
+    assert " ".join(text.split()) == "Call it: const a = 1; function f() { return a; }"
+
+
+@needs_wcxb
+def test_every_line_of_a_highlighted_snippet_on_a_real_page_is_kept():
+    """WCXB 2873 (react.dev): each example is ``<pre><code>`` around one ``<div>`` per line."""
+    page = _prepared("2873")
+    text = "\n".join(b.plain() for b in generic._trafilatura_blocks(page, {}))
+    assert "setName('Taylor');" in text and "setAge(a => a + 1);" in text
+    assert "setName('Taylor');" not in "\n".join(b.plain() for b in _blocks_from_xml_string(page, {}))

@@ -23,6 +23,7 @@ text of the paragraph, item or cell holding the link (``_relink``).
 
 from __future__ import annotations
 
+import copy
 import logging
 import unicodedata
 from collections.abc import Callable
@@ -115,10 +116,13 @@ def _trafilatura_blocks(page: etree._Element, settings: dict) -> list[Block]:
     return _walk(body)
 
 
+_EXTRACTORS: dict[tuple, object] = {}
+
+
 def _extract_tree(page: etree._Element, settings: dict) -> etree._Element | None:
     """trafilatura's extracted tree (its XML vocabulary: ``p``, ``head``, ``list``/``item``...),
-    cleaned as ``extract(output_format="xml")`` cleans it; None when it keeps nothing. Always with
-    tables, without comments and without links.
+    cleaned as ``extract(output_format="xml")`` cleans it (but for :func:`_flatten_nested_code`);
+    None when it keeps nothing. Always with tables, without comments and without links.
 
     ``bare_extraction`` gives the extracted tree itself; :func:`_finish_like_xml_output` applies
     the cleaning ``extract`` applies before serializing, without the serializing, the parse back
@@ -127,10 +131,13 @@ def _extract_tree(page: etree._Element, settings: dict) -> etree._Element | None
     from trafilatura.core import bare_extraction  # heavy import, only on this path
     from trafilatura.settings import Extractor
 
-    options = Extractor(output_format="xml", tables=True, links=False, comments=False,
-                        fast=settings.get("fast", False), precision=settings.get("favor_precision", False),
-                        recall=settings.get("favor_recall", False))
-    document = bare_extraction(page, options=options)
+    key = tuple(sorted(settings.items()))
+    options = _EXTRACTORS.get(key)
+    if options is None:  # built once per settings: reading trafilatura's config costs ~0.2 ms a page
+        options = _EXTRACTORS[key] = Extractor(
+            output_format="xml", tables=True, links=False, comments=False, fast=settings.get("fast", False),
+            precision=settings.get("favor_precision", False), recall=settings.get("favor_recall", False))
+    document = bare_extraction(page, options=copy.copy(options))  # a copy: it may set fields of its own
     if document is None or document.body is None:
         return None
     _finish_like_xml_output(document.body)
@@ -155,6 +162,7 @@ def _finish_like_xml_output(body: etree._Element) -> None:
     for el in body.iter("*"):
         if len(el) == 0 and not el.text and not el.tail and not keeps_empty(el):
             delete_element(el, keep_tail=False)
+    _flatten_nested_code(body)
     strip_double_tags(body)
     remove_empty_elements(body)
     clean_attributes(body)
@@ -165,6 +173,18 @@ def _finish_like_xml_output(body: etree._Element) -> None:
             el.text = unicodedata.normalize("NFC", el.text)
         if el.tail and not unicodedata.is_normalized("NFC", el.tail):
             el.tail = unicodedata.normalize("NFC", el.tail)
+
+
+def _flatten_nested_code(body: etree._Element) -> None:
+    """A code block inside a code block (``<pre><code>`` around a highlighter's lines) becomes one.
+
+    trafilatura's XML output merges the inner ``<code>`` into the outer one as text
+    (``strip_double_tags``), keeping only the text before the inner block's first line break: every
+    line of the snippet after the first was lost (WCXB 2873, react.dev: 5 of 6 lines of each
+    example). Here the inner tag goes and its lines, breaks included, stay where they are."""
+    for outer in [c for c in body.iter("code") if next(c.iterancestors("code"), None) is None]:
+        if next(outer.iterdescendants("code"), None) is not None:
+            etree.strip_tags(outer, "code")
 
 
 def _layout_breaks(el: etree._Element) -> None:
@@ -193,15 +213,15 @@ def _fold_ws(text: str) -> str:
     return " ".join(text.split())
 
 
-def _page_links(page: etree._Element) -> dict[str, list[Link]]:
-    """{text of the element around a link: its links}: the links of the page, found by the text of
-    the paragraph, item or cell that holds them."""
-    out: dict[str, list[Link]] = {}
+def _page_links(page: etree._Element) -> dict[str, list[tuple[etree._Element, str]]]:
+    """{text of the element around a link: its links (element, href)}: the links of the page, found by
+    the text of the paragraph, item or cell that holds them. A link's own text is read only when
+    its box is a block of the extraction (:func:`_relink`): most boxes are menus that are not."""
+    out: dict[str, list[tuple[etree._Element, str]]] = {}
     seen: dict[etree._Element, str] = {}
     for a in page.iter("a"):
         href = (a.get("href") or "").strip()
-        text = _fold_ws(a.text_content())
-        if not href or not text:
+        if not href:
             continue
         box = next(a.iterancestors(*_LINK_CONTAINERS), None)  # the tag test in C
         if box is None:
@@ -209,16 +229,17 @@ def _page_links(page: etree._Element) -> dict[str, list[Link]]:
         key = seen.get(box)
         if key is None:
             key = seen[box] = _fold_ws(box.text_content())
-        out.setdefault(key, []).append(Link(text, href))
+        out.setdefault(key, []).append((a, href))
     return out
 
 
-def _relink(blocks: list[Block], links: dict[str, list[Link]]) -> None:
+def _relink(blocks: list[Block], links: dict[str, list[tuple[etree._Element, str]]]) -> None:
     """Give each block the page's links whose paragraph, item or cell is the block's own text.
 
     The extraction runs without links (trafilatura's link handling drops link-heavy parts of
     listings, collections and forums that its link-less mode keeps: ``make quality``); a link is
-    given back only where its element's whole text is a block's text, never by a word match."""
+    given back only where its element's whole text is a block's text, never by a word match. A
+    link without text is none."""
     if not links:
         return
     for b in blocks:
@@ -229,8 +250,10 @@ def _relink(blocks: list[Block], links: dict[str, list[Link]]) -> None:
         else:
             texts = [b.text]
         for t in texts:
-            for lk in links.get(_fold_ws(t), ()):
-                if lk not in b.links:
+            for a, href in links.get(_fold_ws(t), ()):
+                text = _fold_ws(a.text_content())
+                lk = Link(text, href)
+                if text and lk not in b.links:
                     b.links.append(lk)
 
 
@@ -257,7 +280,8 @@ def load_html_generic(
     best_name, best_chars = PASSES[0][0], -1
     tried: list[str] = []
 
-    def extract(page: etree._Element) -> None:
+    def extract(page: etree._Element) -> bool:
+        """The passes; True when none left any content (the zone walk may be next)."""
         nonlocal best, best_name, best_chars
         # issue 6: trafilatura keeps the text of <template>, <noscript>, <object>...; nothing of these
         # (nor scripts, styles, frames) may reach a record. In place: the metadata was read already.
@@ -270,8 +294,9 @@ def load_html_generic(
             if chars > best_chars:
                 best, best_name, best_chars = blocks, name, chars
             if chars >= MIN_CONTENT_CHARS:
-                return
+                return False
             tried.append(f"{name}: {chars} characters of content")
+        return best_chars <= 0
 
     md, zone = _metadata_and_zone(root, truncated, DEFAULT_ZONES, before_chrome=extract)
     blocks, md["extractor"] = best, "trafilatura"

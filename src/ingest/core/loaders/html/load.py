@@ -86,18 +86,27 @@ _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "math",
 
 def _metadata_and_zone(
     root: etree._Element, truncated: bool, zone_selectors: Sequence[str], keep: Sequence[str] = (),
-    before_chrome: Callable[[etree._Element], None] | None = None,
+    before_chrome: Callable[[etree._Element], bool] | None = None,
 ) -> tuple[dict[str, Any], etree._Element | None]:
     """Metadata from the whole page, then chrome out and the zone chosen (dates/byline need both).
     ``md["chrome_dropped"]``: the chrome that was inside the zone (see :func:`load_html`).
     ``before_chrome``: called with the whole page once its metadata is read, before the chrome goes
-    (the generic extractor reads the page there: no copy of it is needed for the metadata)."""
+    (the generic extractor reads the page there: no copy of it is needed for the metadata); it
+    returns whether the zone may still be walked. When it will not be, the chrome is still removed
+    before the zone is chosen (the zone bounds the dates and byline) but not logged: nothing walked it."""
     md = _head_metadata(root)
     dates = _find_dates(root)  # before the chrome goes: cancer.gov dates sit in <footer class="article-footer">
     bylines = _find_bylines(root)
-    if before_chrome is not None:
-        before_chrome(root)
+    walked = before_chrome(root) if before_chrome is not None else True
     chrome = _chrome(root, keep)
+    if not walked:
+        _drop(chrome)
+        zone, zone_sel, _outside = _pick_zone(root, zone_selectors)
+        _zone_metadata(md, zone, dates, bylines)
+        md["zone"] = zone_sel
+        if truncated:
+            md["html_truncated"] = True
+        return md, zone
     doomed = set(chrome)
     # the outermost chrome elements with text, and where they were: after the zone is chosen, those whose
     # parent is in the zone were content-zone chrome and are logged
