@@ -138,6 +138,7 @@ class Signal:
         return _compile(fold_pattern(self.pattern), True)
 
 
+@functools.lru_cache(maxsize=4096)  # a rule's pattern is folded once, not at every page it is tried on
 def fold_pattern(pattern: str) -> str:
     """``pattern`` lower-cased except for what follows a backslash (``\\S``, ``\\W`` keep their meaning).
 

@@ -93,11 +93,19 @@ def _metadata_and_zone(
     ``before_chrome``: called with the whole page once its metadata is read, before the chrome goes
     (the generic extractor reads the page there: no copy of it is needed for the metadata); it
     returns whether the zone may still be walked. When it will not be, the chrome is still removed
-    before the zone is chosen (the zone bounds the dates and byline) but not logged: nothing walked it."""
+    before the zone is chosen (the zone bounds the dates and byline) but not logged: nothing walked it;
+    and a page without dates or byline needs no zone at all."""
     md = _head_metadata(root)
     dates = _find_dates(root)  # before the chrome goes: cancer.gov dates sit in <footer class="article-footer">
     bylines = _find_bylines(root)
     walked = before_chrome(root) if before_chrome is not None else True
+    if not walked and not dates and not bylines:
+        # no zone is walked, and none bounds a date or byline: none is chosen (the same metadata)
+        _zone_metadata(md, None, dates, bylines)
+        md["zone"] = None
+        if truncated:
+            md["html_truncated"] = True
+        return md, None
     chrome = _chrome(root, keep)
     if not walked:
         _drop(chrome)
