@@ -23,20 +23,34 @@ def simhash(text: str) -> str:
     words = _WORD.findall(text.lower())
     if not words:
         return "0" * 16
-    # word 3-grams ("a b c"); a text of one or two words is its own single gram
-    grams = map(" ".join, zip(words, words[1:], words[2:], strict=False)) if len(words) > 2 else [" ".join(words)]
-    # A bit is on when more than half of the grams' 64-bit blake2b hashes have it: the hashes as an
-    # (n, 64) bit matrix, summed per column by numpy (issue 5: ~2x faster than counting in Python;
-    # the same values as ever, so published records keep their simhash).
-    import numpy as np  # here: the flow's process imports this module to publish, and needs no numpy
+    # numpy here: the flow's process imports this module to publish, and needs no numpy
+    import numpy as np
 
+    # Each distinct word is hashed once (blake2b, 64 bits); a 3-gram's hash combines its words' hashes,
+    # rotated by position (order counts: "a b c" is not "c b a"), through splitmix64's finalizer so
+    # that every bit depends on every word. Issue 14: 1.6x faster than a blake2b of each gram's text
+    # (pipeline 2026.12.4; the values differ from earlier versions', which republish every record).
+    index: dict[str, int] = {}
+    ids = np.fromiter([index.setdefault(w, len(index)) for w in words], dtype=np.intp, count=len(words))
     blake2b = hashlib.blake2b
-    digests = b"".join([blake2b(g.encode("utf-8"), digest_size=8).digest() for g in grams])
-    n = len(digests) // 8
-    ones = np.unpackbits(np.frombuffer(digests, dtype=np.uint8).reshape(n, 8), axis=1).sum(axis=0)
-    bits = (2 * ones > n).astype(np.uint8)  # column j is bit 63 - j
-    return np.packbits(bits).tobytes().hex()
+    h = np.frombuffer(b"".join([blake2b(w.encode("utf-8"), digest_size=8).digest() for w in index]),
+                      dtype="<u8")[ids]
+    # a text of one or two words is its own single gram
+    grams = h[:-2] ^ _rotl(h[1:-1], 21) ^ _rotl(h[2:], 42) if len(h) > 2 else np.bitwise_xor.reduce(h, keepdims=True)
+    grams = (grams ^ (grams >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    grams = (grams ^ (grams >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    grams ^= grams >> np.uint64(31)
+    # a bit is on when more than half of the grams' hashes have it: the hashes as an (n, 64) bit
+    # matrix (big-endian: column j is bit 63 - j), summed per column
+    n = len(grams)
+    ones = np.unpackbits(grams.astype(">u8").view(np.uint8).reshape(n, 8), axis=1).sum(axis=0)
+    return np.packbits((2 * ones > n).astype(np.uint8)).tobytes().hex()
 
+
+def _rotl(x, r: int):
+    import numpy as np
+
+    return (x << np.uint64(r)) | (x >> np.uint64(64 - r))
 
 
 def hamming(a: str, b: str) -> int:
