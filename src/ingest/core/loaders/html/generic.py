@@ -298,7 +298,7 @@ def load_html_generic(
             tried.append(f"{name}: {chars} characters of content")
         return best_chars <= 0
 
-    md, zone = _metadata_and_zone(root, truncated, DEFAULT_ZONES, before_chrome=extract)
+    md, zone = _metadata_and_zone(root, truncated, DEFAULT_ZONES, before_chrome=extract, source=text)
     blocks, md["extractor"] = best, "trafilatura"
     if best_chars <= 0 and zone is not None:
         walked = _walk(zone)

@@ -57,7 +57,7 @@ def load_html(
     root, truncated = take_root(text, parsed)
     if root is None:
         return LoadedDocument("html", [], _empty_metadata())
-    md, zone = _metadata_and_zone(root, truncated, zone_selectors, keep_selectors)
+    md, zone = _metadata_and_zone(root, truncated, zone_selectors, keep_selectors, source=text)
     if zone is None:
         return LoadedDocument("html", [], md)
     if drop_selectors:
@@ -86,7 +86,7 @@ _NOT_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "math",
 
 def _metadata_and_zone(
     root: etree._Element, truncated: bool, zone_selectors: Sequence[str], keep: Sequence[str] = (),
-    before_chrome: Callable[[etree._Element], bool] | None = None,
+    before_chrome: Callable[[etree._Element], bool] | None = None, source: str | None = None,
 ) -> tuple[dict[str, Any], etree._Element | None]:
     """Metadata from the whole page, then chrome out and the zone chosen (dates/byline need both).
     ``md["chrome_dropped"]``: the chrome that was inside the zone (see :func:`load_html`).
@@ -97,7 +97,7 @@ def _metadata_and_zone(
     and a page without dates or byline needs no zone at all."""
     md = _head_metadata(root)
     dates = _find_dates(root)  # before the chrome goes: cancer.gov dates sit in <footer class="article-footer">
-    bylines = _find_bylines(root)
+    bylines = _find_bylines(root, source)
     walked = before_chrome(root) if before_chrome is not None else True
     if not walked and not dates and not bylines:
         # no zone is walked, and none bounds a date or byline: none is chosen (the same metadata)

@@ -43,6 +43,9 @@ _BYLINE_XPATH = etree.XPath(
     "//@class[contains(., 'uthor') or contains(., 'yline') or contains(., 'y-line')]/.."
     " | //@itemprop[.='author']/.. | //@rel[.='author']/parent::a | //time/.."
 )
+#: What the source of a page with an author attribute holds ("author", "Author", "byline", "by-line").
+_BYLINE_MARKERS = ("uthor", "yline", "y-line")
+_TIME_PARENTS = etree.XPath("//time/..")
 _BYLINE_META = ("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author", "sailthru.author",
                 "citation_author")
 _BYLINE_TRAILER = re.compile(
@@ -171,14 +174,17 @@ def _clean_byline(text: str) -> str:
     return text.strip(" ,;|•·—–-")
 
 
-def _find_bylines(root: etree._Element) -> list[tuple[str, list[etree._Element]]]:
+def _find_bylines(root: etree._Element, source: str | None = None) -> list[tuple[str, list[etree._Element]]]:
     """Author lines: itemprop/rel=author, byline/author classes, and "<time>..., by Name" lines.
 
     In document order; a candidate nested in the previous one replaces it (the inner one is the
-    more specific: the name inside an author box).
+    more specific: the name inside an author box). ``source``: the page's HTML; when it holds none of
+    :data:`_BYLINE_MARKERS` no attribute can name an author line, and only the ``<time>`` lines are
+    looked at (a class written with character references, ``&#97;uthor``, is not read then).
     """
     out: list[tuple[str, list[etree._Element]]] = []
-    for el in _BYLINE_XPATH(root):
+    marked = source is None or any(m in source for m in _BYLINE_MARKERS)
+    for el in (_BYLINE_XPATH if marked else _TIME_PARENTS)(root):
         if el.tag in ("link", "script", "style"):
             continue
         named = el.get("itemprop") == "author" or "author" in (el.get("rel") or "").lower().split()
