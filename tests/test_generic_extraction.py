@@ -102,3 +102,17 @@ def test_every_line_of_a_highlighted_snippet_on_a_real_page_is_kept():
     text = "\n".join(b.plain() for b in generic._trafilatura_blocks(page, {}))
     assert "setName('Taylor');" in text and "setAge(a => a + 1);" in text
     assert "setName('Taylor');" not in "\n".join(b.plain() for b in _blocks_from_xml_string(page, {}))
+
+
+SANITIZE_TEXTS = ["plain words", "  spaced   words  ", "", "   ", "line one\nline two", "tab\tseparated", "a&nbsp;b",
+                  "zero\u200bwidth", "soft\u00adhyphen", "symbol \u2424 for newline", "trailing ", " leading",
+                  "code\n\n  indented\n", "caf\u00e9 cr\u00e8me", "x&#13;y", "\u00a0nbsp\u00a0"]
+
+
+@pytest.mark.parametrize("text", SANITIZE_TEXTS, ids=repr)
+@pytest.mark.parametrize(("preserve", "trailing"), [(False, False), (False, True), (True, True)],
+                         ids=["text", "inline text", "code"])
+def test_the_fast_text_sanitizing_gives_what_trafilaturas_sanitize_gives(text, preserve, trailing):
+    from trafilatura.utils import sanitize
+
+    assert generic._sanitize_text(text, preserve, trailing, sanitize) == sanitize(text, preserve, trailing)

@@ -398,6 +398,22 @@ def test_the_byline_is_found_when_there_is_one(body, byline):
     assert md.get("byline") == byline
 
 
+BYLINE_CASES = [  # the same lines, on a page of an unknown site (the generic loader reads metadata the same way)
+    ("<p class='byline'>By Jane Doe</p>", "Jane Doe"),
+    ("<p><time datetime='2024-01-23'>January 23, 2024</time>, by Elia Ben-Ari</p>", "Elia Ben-Ari"),
+    ("<span itemprop='author'>Carmen Phillips</span>", "Carmen Phillips"),
+    ("<div class='pullquote'><p>Quote.</p><p class='author'>Becky</p></div>", None),
+]
+
+
+@pytest.mark.parametrize("body,byline", BYLINE_CASES, ids=["byline class", "a <time> line only", "itemprop author",
+                                                            "a quote's author is no byline"])
+def test_the_generic_loader_finds_the_byline_of_a_page_with_or_without_author_markup(body, byline):
+    text = "Regular walking helps many people cope with tiredness during treatment. " * 6
+    md = load_html_generic(page(f"<main><h1>Title</h1>{body}<p>{text}</p></main>")).metadata
+    assert md.get("byline") == byline
+
+
 def test_a_byline_outside_the_zone_is_ignored_and_meta_author_is_the_fallback():
     html = page("<main><p>Text.</p></main><div class='related'><div class='byline'>By Someone Else</div></div>",
                 "<meta name='author' content='Meta Author'>")

@@ -150,7 +150,7 @@ def _finish_like_xml_output(body: etree._Element) -> None:
     paragraphs/headings merged, text trimmed and sanitized, attributes of tags that keep none
     cleared, Unicode NFC. tests/test_generic_extraction.py checks that the blocks are those of
     ``extract(output_format="xml")`` on real pages."""
-    from trafilatura.utils import sanitize_tree
+    from trafilatura.utils import sanitize
     from trafilatura.xml import (
         clean_attributes,
         delete_element,
@@ -166,7 +166,7 @@ def _finish_like_xml_output(body: etree._Element) -> None:
     strip_double_tags(body)
     remove_empty_elements(body)
     clean_attributes(body)
-    sanitize_tree(body)
+    _sanitize_tree(body, sanitize)
     _layout_breaks(body)
     for el in body.iter():
         if el.text and not unicodedata.is_normalized("NFC", el.text):
@@ -185,6 +185,46 @@ def _flatten_nested_code(body: etree._Element) -> None:
     for outer in [c for c in body.iter("code") if next(c.iterancestors("code"), None) is None]:
         if next(outer.iterdescendants("code"), None) is not None:
             etree.strip_tags(outer, "code")
+
+
+#: trafilatura's ``utils.SPACING_PROTECTED`` and ``FORMATTING_PROTECTED`` (2.3): the elements whose
+#: text keeps its spaces, and those whose text keeps one space at either end.
+_SPACING_PROTECTED = frozenset({"code", "pre"})
+_FORMATTING_PROTECTED = frozenset({"cell", "head", "hi", "item", "p", "quote", "ref", "td"})
+
+
+def _sanitize_tree(tree: etree._Element, sanitize: Callable) -> None:
+    """trafilatura's ``utils.sanitize_tree`` (2.3), with a fast path for the common text: one line of
+    printable characters without ``&`` or U+2424, where its ``sanitize`` only trims and collapses
+    spaces (or, in code, keeps the text as it is). Any other text goes through ``sanitize`` itself.
+    Issue 14: its per-line work was ~1% of the generic path's CPU; tests/test_generic_extraction.py
+    holds the result to trafilatura's own on real pages."""
+    for elem in tree.iter():
+        parent = elem.getparent()
+        parent_tag = parent.tag if parent is not None else ""
+        preserve = elem.tag in _SPACING_PROTECTED or parent_tag in _SPACING_PROTECTED
+        trailing = preserve or elem.tag in _FORMATTING_PROTECTED or parent_tag in _FORMATTING_PROTECTED
+        if len(elem.attrib):
+            for attribute in list(elem.attrib):
+                if ":" in attribute and (not elem.attrib[attribute] or attribute.split(":", 1)[0] not in tree.nsmap):
+                    elem.attrib.pop(attribute)
+        if elem.text:
+            elem.text = _sanitize_text(elem.text, preserve, trailing, sanitize)
+        if elem.tail:
+            elem.tail = _sanitize_text(elem.tail, preserve, trailing, sanitize)
+
+
+def _sanitize_text(text: str, preserve: bool, trailing: bool, sanitize: Callable) -> str | None:
+    if not text.isprintable() or "&" in text or "\u2424" in text:
+        return sanitize(text, preserve, trailing)
+    if preserve:
+        return text
+    core = " ".join(text.split())
+    if not trailing:
+        return core
+    if not core:
+        return None
+    return f"{' ' if text[0].isspace() else ''}{core}{' ' if text[-1].isspace() else ''}"
 
 
 def _layout_breaks(el: etree._Element) -> None:
