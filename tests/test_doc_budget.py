@@ -53,8 +53,9 @@ def test_a_document_over_its_time_budget_is_quarantined_in_the_worker_and_the_ot
     outcomes = {Path(o.input).name: o for o, _ in items}
     flat_outcome = outcomes["a-flat.html"]
     assert isinstance(flat_outcome, Quarantined), flat_outcome
-    assert (flat_outcome.stage, flat_outcome.kind, flat_outcome.reason) == (
-        "load", "PathologicalInput", "normalizing took more than 3 s"
-    )
+    assert (flat_outcome.stage, flat_outcome.kind) == ("load", "PathologicalInput")
+    # the alarm stops the document ("... 3 s"); on a loaded machine the worker's watchdog has been seen
+    # to stop it first ("... 3 s (its worker process was stopped)"): the same quarantine either way
+    assert flat_outcome.reason.startswith("normalizing took more than 3 s"), flat_outcome.reason
     assert isinstance(outcomes["b-good.html"], Published) and isinstance(outcomes["c-good.html"], Published)
     assert took < 180  # the budget is CPU time: wall time depends on what else runs (~8 s on an idle machine)
