@@ -99,22 +99,25 @@ def _metadata_and_zone(
     dates = _find_dates(root)  # before the chrome goes: cancer.gov dates sit in <footer class="article-footer">
     bylines = _find_bylines(root, source)
     walked = before_chrome(root) if before_chrome is not None else True
-    if not walked and not dates and not bylines:
-        # no zone is walked, and none bounds a date or byline: none is chosen (the same metadata)
-        _zone_metadata(md, None, dates, bylines)
-        md["zone"] = None
-        if truncated:
-            md["html_truncated"] = True
-        return md, None
-    chrome = _chrome(root, keep)
-    if not walked:
-        _drop(chrome)
+    zone = zone_sel = None
+    if walked:
+        zone, zone_sel = _drop_chrome_and_log(root, md, keep, zone_selectors)
+    elif dates or bylines:  # the zone bounds them; with neither, no zone is chosen (the same metadata)
+        _drop(_chrome(root, keep))
         zone, zone_sel, _outside = _pick_zone(root, zone_selectors)
-        _zone_metadata(md, zone, dates, bylines)
-        md["zone"] = zone_sel
-        if truncated:
-            md["html_truncated"] = True
-        return md, zone
+    _zone_metadata(md, zone, dates, bylines)
+    md["zone"] = zone_sel
+    if truncated:
+        md["html_truncated"] = True
+    return md, zone
+
+
+def _drop_chrome_and_log(
+    root: etree._Element, md: dict[str, Any], keep: Sequence[str], zone_selectors: Sequence[str]
+) -> tuple[etree._Element | None, str | None]:
+    """Chrome out and the zone chosen, for a zone that is walked: ``md["chrome_dropped"]`` gets the
+    chrome that was inside the zone, ``md["outside_zone"]`` the page's text around it."""
+    chrome = _chrome(root, keep)
     doomed = set(chrome)
     # the outermost chrome elements with text, and where they were: after the zone is chosen, those whose
     # parent is in the zone were content-zone chrome and are logged
@@ -135,8 +138,4 @@ def _metadata_and_zone(
         # what was not walked at all: the page around the zone (header, menus, footer), in one line
         if outside > 0:
             md["outside_zone"] = [zone_sel, outside, first]
-    _zone_metadata(md, zone, dates, bylines)
-    md["zone"] = zone_sel
-    if truncated:
-        md["html_truncated"] = True
-    return md, zone
+    return zone, zone_sel
