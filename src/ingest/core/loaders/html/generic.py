@@ -150,7 +150,6 @@ def _finish_like_xml_output(body: etree._Element) -> None:
     paragraphs/headings merged, text trimmed and sanitized, attributes of tags that keep none
     cleared, Unicode NFC. tests/test_generic_extraction.py checks that the blocks are those of
     ``extract(output_format="xml")`` on real pages."""
-    from trafilatura.utils import sanitize
     from trafilatura.xml import (
         clean_attributes,
         delete_element,
@@ -166,13 +165,8 @@ def _finish_like_xml_output(body: etree._Element) -> None:
     strip_double_tags(body)
     remove_empty_elements(body)
     clean_attributes(body)
-    _sanitize_tree(body, sanitize)
+    _sanitize_tree(body)  # and NFC: the line breaks _layout_breaks adds need none
     _layout_breaks(body)
-    for el in body.iter():
-        if el.text and not unicodedata.is_normalized("NFC", el.text):
-            el.text = unicodedata.normalize("NFC", el.text)
-        if el.tail and not unicodedata.is_normalized("NFC", el.tail):
-            el.tail = unicodedata.normalize("NFC", el.tail)
 
 
 def _flatten_nested_code(body: etree._Element) -> None:
@@ -187,31 +181,32 @@ def _flatten_nested_code(body: etree._Element) -> None:
             etree.strip_tags(outer, "code")
 
 
-#: trafilatura's ``utils.SPACING_PROTECTED`` and ``FORMATTING_PROTECTED`` (2.3): the elements whose
-#: text keeps its spaces, and those whose text keeps one space at either end.
-_SPACING_PROTECTED = frozenset({"code", "pre"})
-_FORMATTING_PROTECTED = frozenset({"cell", "head", "hi", "item", "p", "quote", "ref", "td"})
-
-
-def _sanitize_tree(tree: etree._Element, sanitize: Callable) -> None:
+def _sanitize_tree(tree: etree._Element) -> None:
     """trafilatura's ``utils.sanitize_tree`` (2.3), with a fast path for the common text: one line of
     printable characters without ``&`` or U+2424, where its ``sanitize`` only trims and collapses
     spaces (or, in code, keeps the text as it is). Any other text goes through ``sanitize`` itself.
-    Issue 14: its per-line work was ~1% of the generic path's CPU; tests/test_generic_extraction.py
-    holds the result to trafilatura's own on real pages."""
+    Each text is then NFC-normalized, as ``extract`` normalizes its whole output. Issue 14: the
+    per-line work was ~1% of the generic path's CPU; tests/test_generic_extraction.py holds the result
+    to trafilatura's own on real pages."""
+    from trafilatura.utils import FORMATTING_PROTECTED, SPACING_PROTECTED, sanitize
+
     for elem in tree.iter():
         parent = elem.getparent()
         parent_tag = parent.tag if parent is not None else ""
-        preserve = elem.tag in _SPACING_PROTECTED or parent_tag in _SPACING_PROTECTED
-        trailing = preserve or elem.tag in _FORMATTING_PROTECTED or parent_tag in _FORMATTING_PROTECTED
+        preserve = elem.tag in SPACING_PROTECTED or parent_tag in SPACING_PROTECTED
+        trailing = preserve or elem.tag in FORMATTING_PROTECTED or parent_tag in FORMATTING_PROTECTED
         if len(elem.attrib):
             for attribute in list(elem.attrib):
                 if ":" in attribute and (not elem.attrib[attribute] or attribute.split(":", 1)[0] not in tree.nsmap):
                     elem.attrib.pop(attribute)
         if elem.text:
-            elem.text = _sanitize_text(elem.text, preserve, trailing, sanitize)
+            elem.text = _nfc(_sanitize_text(elem.text, preserve, trailing, sanitize))
         if elem.tail:
-            elem.tail = _sanitize_text(elem.tail, preserve, trailing, sanitize)
+            elem.tail = _nfc(_sanitize_text(elem.tail, preserve, trailing, sanitize))
+
+
+def _nfc(text: str | None) -> str | None:
+    return unicodedata.normalize("NFC", text) if text and not unicodedata.is_normalized("NFC", text) else text
 
 
 def _sanitize_text(text: str, preserve: bool, trailing: bool, sanitize: Callable) -> str | None:
