@@ -42,10 +42,12 @@ def body_text(record: Record) -> str:
 
 
 def dig(obj: Any, dotted: str) -> Any:
+    """``obj``'s value at ``dotted`` ("dates.last_revised.value", "sections.1.heading"): dict keys, list
+    indexes or attributes; None once a step is None."""
     for part in dotted.split("."):
         if obj is None:
             return None
-        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+        obj = obj[part] if isinstance(obj, dict) else obj[int(part)] if isinstance(obj, list) else getattr(obj, part)
     return obj
 
 

@@ -18,7 +18,7 @@ from ingest.core.inputs import InputMeta
 from ingest.core.models import Record
 from ingest.core.pipeline import Published, process
 
-from .helpers import ROOT, body_text
+from .helpers import ROOT, body_text, dig
 
 FIXTURES = ROOT / "tests" / "fixtures" / "acs_html"
 ARTICLE = "treating-all-chemotherapy.html"
@@ -86,15 +86,9 @@ FIELD_CASES = [
 ]
 
 
-def _dig(obj, dotted: str):
-    for part in dotted.split("."):
-        obj = obj[int(part)] if isinstance(obj, list) else obj[part]
-    return obj
-
-
 @pytest.mark.parametrize("name,page,path,value", FIELD_CASES, ids=[c[0] for c in FIELD_CASES])
 def test_acs_page_fields(name, page, path, value):
-    assert _dig(run(page).model_dump(mode="json"), path) == value
+    assert dig(run(page).model_dump(mode="json"), path) == value
 
 
 @pytest.mark.parametrize("page", PAGES)
